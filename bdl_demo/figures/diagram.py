@@ -1,0 +1,182 @@
+"""The neural diagram: a column of nodes per layer, red weight edges, teal bias edges.
+
+Every non-input node carries its activation as a small orange curve. In the point version an
+edge's width is the size of its MAP weight; in the Bayesian twin the width is the size of the
+posterior mean and the opacity how sure the posterior is of it (|mean| / sd), so the
+connections the data pinned down stand out.
+"""
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.patches import Circle, FancyBboxPatch
+
+from bdl_demo import palette
+from bdl_demo.figures import common, style
+from bdl_demo.fit import FittedModel
+
+MAX_NODES = 8  # per column; wider layers show their first nodes, "⋮" and the last
+LEFT, RIGHT, TOP, BOTTOM = 0.9, 0.9, 0.45, 1.35  # inches kept for labels around the nodes
+FOOTER = 0.3  # inches from the bottom to the line that explains the edges
+
+
+def network_diagram(model: FittedModel, estimate: str = "point", max_nodes: int = MAX_NODES):
+    """The network of `model` as nodes and edges, edges styled by the MAP or the posterior."""
+    net = model.net
+    figure = style.new_figure(style.HALF)
+    ax = style.inch_axes(figure)
+    positions, radius = _positions(net.widths, max_nodes, figure.get_size_inches())
+    strength, sureness = _edge_styles(model, estimate)
+    for number in range(1, len(net.widths)):
+        _draw_edges(ax, positions, number, strength, sureness)
+    for number, width in enumerate(net.widths):
+        activation = net.layers[number - 1].activation if number else None
+        _draw_column(ax, positions, number, width, radius, activation, net)
+    ax.text(figure.get_size_inches()[0] / 2, FOOTER, _footer(estimate), ha="center",
+            va="center", fontsize=style.SMALL)
+    return figure, _alt(model, estimate, max_nodes)
+
+
+def _positions(widths, max_nodes, size) -> tuple[dict, float]:
+    """Centre of every shown node (and each layer's bias unit) in inches, plus the node radius."""
+    width_in, height_in = size
+    columns = [common.shown_indices(n, max_nodes) for n in widths]
+    slots = max(len(shown) + (1 if k < len(widths) - 1 else 0) for k, shown in enumerate(columns))
+    step = min(0.75, (height_in - TOP - BOTTOM) / max(slots - 1, 1))
+    xs = np.linspace(LEFT, width_in - RIGHT, len(widths))
+    middle = BOTTOM + (height_in - TOP - BOTTOM) / 2
+    positions = {}
+    for layer, shown in enumerate(columns):
+        has_bias = layer < len(widths) - 1
+        count = len(shown) + has_bias
+        ys = middle + step * ((count - 1) / 2 - np.arange(count))
+        if has_bias:
+            positions[("bias", layer)] = (xs[layer], ys[0])
+            ys = ys[1:]
+        for index, y in zip(shown, ys):
+            if index is not common.ELLIPSIS:  # its slot stays empty for the "⋮"
+                positions[(layer, index)] = (xs[layer], y)
+    return positions, min(0.24, 0.32 * step)
+
+
+def _edge_styles(model: FittedModel, estimate: str):
+    """Per parameter: a width in 0..1 from its size, and an opacity from how sure we are of it."""
+    if estimate == "point":
+        values = model.fit.map
+        sure = {name: np.full(np.shape(v), 0.85) for name, v in values.items()}
+    else:
+        values = model.fit.posterior_mean()
+        sds = model.fit.posterior_sd()
+        sure = {name: np.clip(np.abs(values[name]) / np.maximum(sds[name], 1e-12) / 3, 0.08, 1.0)
+                for name in values}
+    largest = max(float(np.abs(v).max()) for v in values.values()) or 1.0
+    strength = {name: np.abs(v) / largest for name, v in values.items()}
+    return strength, sure
+
+
+def _draw_edges(ax, positions, number, strength, sureness):
+    """Weight edges (red) from every shown unit, bias edges (teal) from the layer's bias unit."""
+    sources = [(key[1], pos) for key, pos in positions.items() if key[0] == number - 1]
+    targets = [(key[1], pos) for key, pos in positions.items() if key[0] == number]
+    weight, bias = f"W{number}", f"b{number}"
+    for j, target in targets:
+        for i, source in sources:
+            _edge(ax, source, target, strength[weight][i, j], sureness[weight][i, j],
+                  palette.WEIGHT_COLOR, f"edge-{weight}-{i}-{j}")
+        _edge(ax, positions[("bias", number - 1)], target, strength[bias][j], sureness[bias][j],
+              palette.BIAS_COLOR, f"bias-{bias}-{j}")
+
+
+def _edge(ax, start, end, strength, sureness, color, gid):
+    """One connection: width from the parameter's size, opacity from the posterior's certainty."""
+    line, = ax.plot([start[0], end[0]], [start[1], end[1]], color=color,
+                    linewidth=0.6 + 4.4 * float(strength), alpha=float(sureness),
+                    solid_capstyle="round", zorder=1)
+    line.set_gid(gid)
+
+
+def _draw_column(ax, positions, layer, width, radius, activation, net):
+    """One layer's nodes with their activation glyphs, its bias unit, ellipsis and labels."""
+    entries = sorted((key[1], pos) for key, pos in positions.items() if key[0] == layer)
+    for index, (x, y) in entries:
+        ax.add_patch(Circle((x, y), radius, facecolor="white", linewidth=2.0, zorder=3,
+                            edgecolor=palette.ACTIVATION_COLOR if activation else palette.DATA_COLOR,
+                            gid=f"node-n{layer}_{index}"))
+        if activation:
+            _glyph(ax, x, y, radius, activation)
+        _node_label(ax, x, y, radius, layer, index, net)
+    _column_ellipsis(ax, entries, radius)
+    if ("bias", layer) in positions:
+        x, y = positions[("bias", layer)]
+        ax.add_patch(FancyBboxPatch((x - 0.8 * radius, y - 0.8 * radius), 1.6 * radius, 1.6 * radius,
+                                    boxstyle="round,pad=0.02", facecolor=palette.BIAS_COLOR,
+                                    edgecolor=palette.BIAS_COLOR, zorder=3, gid=f"bias-unit-{layer}"))
+        ax.text(x, y, "1", ha="center", va="center", color="white", fontsize=style.SMALL,
+                fontweight="bold", zorder=4)
+    x = entries[0][1][0]
+    ax.text(x, BOTTOM - 0.35, f"{width}", ha="center", va="center", fontsize=style.BIG)
+    ax.text(x, BOTTOM - 0.72, activation or "inputs", ha="center", va="center", fontsize=style.SMALL,
+            color=palette.ACTIVATION_COLOR if activation else palette.TEXT_COLOR)
+
+
+def _column_ellipsis(ax, entries, radius):
+    """A vertical ellipsis between the last two shown nodes when a column is collapsed."""
+    (i0, (x, y0)), (i1, (_, y1)) = entries[-2:] if len(entries) > 1 else (entries[0], entries[0])
+    if i1 - i0 > 1:
+        ax.text(x, (y0 + y1) / 2, "\u22ee", ha="center", va="center", fontsize=style.BIG)
+
+
+def _glyph(ax, x, y, radius, activation):
+    """The activation's shape drawn inside its node, in the activation colour."""
+    t = np.linspace(-1, 1, 25)
+    shape = {
+        "identity": t,
+        "sigmoid": np.tanh(2.5 * t),
+        "softmax": np.tanh(2.5 * t),
+        "tanh": np.tanh(2.5 * t),
+        "relu": 2 * np.maximum(t, 0) - 1,
+    }[activation]
+    ax.plot(x + 0.6 * radius * t, y + 0.5 * radius * shape, color=palette.ACTIVATION_COLOR,
+            linewidth=1.8, zorder=4)
+
+
+def _node_label(ax, x, y, radius, layer, index, net):
+    """Inputs are named x₁, x₂, … on the left; outputs μ or p_k on the right."""
+    if layer == 0:
+        ax.text(x - radius - 0.08, y, f"$x_{{{index + 1}}}$", ha="right", va="center",
+                fontsize=style.MEDIUM)
+    elif layer == len(net.widths) - 1:
+        name = r"$\mu$" if net.likelihood == "normal" else ("$p$" if net.n_outputs == 1 else f"$p_{{{index}}}$")
+        ax.text(x + radius + 0.08, y, name, ha="left", va="center", fontsize=style.MEDIUM)
+
+
+def _footer(estimate: str) -> str:
+    """The line that says how to read an edge."""
+    if estimate == "point":
+        return "line width: size of the MAP weight (red) or bias (teal)"
+    return "width: size of the posterior mean; opacity: |mean| / sd"
+
+
+def _alt(model: FittedModel, estimate: str, max_nodes: int) -> str:
+    """A sentence for screen readers with the real layer sizes and what the edges encode."""
+    net = model.net
+    sizes = ", ".join(str(w) for w in net.widths)
+    activations = ", ".join(layer.activation for layer in net.layers)
+    n_weights = sum(a * b for a, b in zip(net.widths, net.widths[1:]))
+    weights = "1 weight" if n_weights == 1 else f"{n_weights} weights"
+    collapsed = " Wide layers are collapsed with an ellipsis." if max(net.widths) > max_nodes else ""
+    if estimate == "point":
+        how = "edge width shows the size of each MAP weight"
+    else:
+        sure = _share_pinned(model)
+        how = (f"edge width shows the size of each weight's posterior mean and opacity how sure the "
+               f"posterior is; {sure:.0%} of the weights have |mean| above twice their sd")
+    return (f"Neural diagram of the {model.id} model with layers of {sizes} units "
+            f"({activations}) and {weights}; red edges are weights, teal edges biases; "
+            f"{how}.{collapsed}")
+
+
+def _share_pinned(model: FittedModel) -> float:
+    """Share of weights whose posterior mean is more than two posterior sds from zero."""
+    means, sds = model.fit.posterior_mean(), model.fit.posterior_sd()
+    flags = [np.abs(means[m.name]) > 2 * sds[m.name] for m in model.net.matrices() if m.kind == "weight"]
+    return float(np.concatenate([f.ravel() for f in flags]).mean())

@@ -1,0 +1,197 @@
+"""The matrix view: each layer as X · W + b = Z', then the activation as an orange arrow Z' → Z.
+
+Shapes come from the network description; dimensions beyond a few cells collapse with an
+ellipsis. In the point version each weight and bias cell shows its MAP value; in the Bayesian
+twin, the same cell shows that parameter's posterior density with the prior faint behind it.
+"""
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.patches import FancyArrowPatch, Rectangle
+
+from bdl_demo import palette
+from bdl_demo.figures import common, style
+from bdl_demo.fit import FittedModel
+
+MAX_CELLS = 5  # per dimension; larger dimensions show their first cells, "…" and the last
+DATA_BOX = 0.9  # inches: the width of the X, Z' and Z boxes, whose cells are not drawn
+OPERATOR = 0.45  # inches for "·", "+" and "="
+ARROW = 1.1  # inches for the activation arrow
+LABEL = 0.4  # inches above each block for its name and shape
+GAP = 0.22  # inches between layers
+FOOTER = 0.45  # inches for the line that says what a cell shows
+MARGIN = 0.2
+SIZE = (12.0, 6.2)
+
+
+def matrix_view(model: FittedModel, estimate: str = "point"):
+    """Every layer of `model` as matrices; cells hold MAP values or posterior densities."""
+    figure = style.new_figure(SIZE)
+    ax = style.inch_axes(figure)
+    layout = _layout(model.net.widths, SIZE)
+    values = model.fit.map if estimate == "point" else common.subsample(model.fit.draws, 500)
+    y_top = layout["top"]
+    for number in range(1, len(model.net.widths)):
+        y_top = _draw_layer(ax, model, number, values, estimate, layout, y_top)
+    ax.text(SIZE[0] / 2, MARGIN + FOOTER / 2, _footer(model, estimate), ha="center", va="center",
+            fontsize=style.SMALL, color=palette.TEXT_COLOR)
+    return figure, _alt(model, estimate)
+
+
+def _layout(widths: tuple[int, ...], size) -> dict:
+    """Cell sizes that fit the widest layer across and all layers stacked down the figure."""
+    slots = [len(common.shown_indices(n, MAX_CELLS)) for n in widths]
+    pairs = list(zip(slots, slots[1:]))
+    fixed = 2 * MARGIN + 3 * OPERATOR + ARROW + 3 * DATA_BOX
+    cell_w = min(2.0, (size[0] - fixed) / max(2 * s_out for _, s_out in pairs))
+    rows = sum(max(s_in, 2) for s_in, _ in pairs)
+    free_h = size[1] - 2 * MARGIN - FOOTER - len(pairs) * (LABEL + GAP)
+    cell_h = min(0.6 * cell_w, free_h / rows)
+    used_h = rows * cell_h + len(pairs) * (LABEL + GAP)
+    top = size[1] - MARGIN - (size[1] - 2 * MARGIN - FOOTER - used_h) / 2
+    return {"cell_w": cell_w, "cell_h": cell_h, "top": top}
+
+
+def _draw_layer(ax, model: FittedModel, number: int, values, estimate, layout, y_top) -> float:
+    """Draw X · W + b = Z' → Z for one layer, centred across the figure; return the next layer's top."""
+    net, n = model.net, len(model.data.X_train)
+    n_in, n_out = net.widths[number - 1], net.widths[number]
+    rows, cols = common.shown_indices(n_in, MAX_CELLS), common.shown_indices(n_out, MAX_CELLS)
+    cw, ch = layout["cell_w"], layout["cell_h"]
+    height = max(len(rows), 2) * ch
+    top = y_top - LABEL
+    middle = top - height / 2
+    widths = [DATA_BOX, OPERATOR, len(cols) * cw, OPERATOR, len(cols) * cw, OPERATOR, DATA_BOX,
+              ARROW, DATA_BOX]
+    x = (SIZE[0] - sum(widths)) / 2
+    is_last = number == len(net.layers)
+    input_name = "X" if number == 1 else _output_name(net, number - 1, False)
+
+    _data_box(ax, x, top, widths[0], height, input_name, f"{n}×{n_in}")
+    x += widths[0]
+    _operator(ax, x + OPERATOR / 2, middle, "·")
+    x += OPERATOR
+    _parameter_block(ax, f"W{number}", values, estimate, rows, cols, x, top, cw, ch, net.weight_sd)
+    x += widths[2]
+    _operator(ax, x + OPERATOR / 2, middle, "+")
+    x += OPERATOR
+    _parameter_block(ax, f"b{number}", values, estimate, [0], cols, x, middle + ch / 2, cw, ch, net.bias_sd)
+    x += widths[4]
+    _operator(ax, x + OPERATOR / 2, middle, "=")
+    x += OPERATOR
+    _data_box(ax, x, top, widths[6], height, f"$Z'_{{{number}}}$", f"{n}×{n_out}")
+    x += widths[6]
+    _activation_arrow(ax, x, x + ARROW, middle, net.layers[number - 1].activation, number)
+    x += ARROW
+    _data_box(ax, x, top, widths[8], height, _output_name(net, number, is_last), f"{n}×{n_out}")
+    return top - height - GAP
+
+
+def _output_name(net, number: int, is_last: bool) -> str:
+    """Z_1, Z_2, … for hidden layers; μ or p for the output, as in the equation."""
+    if is_last:
+        return r"$\mu$" if net.likelihood == "normal" else "$p$"
+    return f"$Z_{{{number}}}$"
+
+
+def _data_box(ax, x, top, width, height, name, shape):
+    """A box standing for a data matrix (many rows), named inside and sized above."""
+    ax.add_patch(Rectangle((x, top - height), width, height, facecolor="#f5f5f5",
+                           edgecolor=palette.TEXT_COLOR, linewidth=1.2))
+    ax.text(x + width / 2, top - height / 2, name, ha="center", va="center", fontsize=style.BIG)
+    ax.text(x + width / 2, top + 0.06, shape, ha="center", va="bottom", fontsize=style.SMALL,
+            color="#616161")
+
+
+def _operator(ax, x, y, symbol):
+    """The algebra between the boxes: ·, + and =."""
+    ax.text(x, y, symbol, ha="center", va="center", fontsize=26, fontweight="bold")
+
+
+def _activation_arrow(ax, x0, x1, y, activation, number):
+    """The activation as an orange arrow from Z' to Z, named above it."""
+    arrow = FancyArrowPatch((x0 + 0.08, y), (x1 - 0.08, y), arrowstyle="-|>", mutation_scale=28,
+                            color=palette.ACTIVATION_COLOR, linewidth=3.5)
+    arrow.set_gid(f"activation-{number}")
+    ax.add_patch(arrow)
+    ax.text((x0 + x1) / 2, y + 0.12, activation, ha="center", va="bottom", fontsize=style.SMALL,
+            color=palette.ACTIVATION_COLOR, fontweight="bold")
+
+
+def _parameter_block(ax, name, values, estimate, rows, cols, x, top, cw, ch, prior_sd):
+    """A weight matrix or bias vector: one cell per shown entry, ellipses where collapsed."""
+    is_bias = name.startswith("b")
+    color = palette.BIAS_COLOR if is_bias else palette.WEIGHT_COLOR
+    array = values[name]
+    if is_bias:
+        array = array[..., None, :]  # a bias is a row vector: one row, one column per unit
+    half_range = common.symmetric_range(array, prior_sd) if estimate == "posterior" else None
+    n_in, n_out = array.shape[-2:]
+    label = f"${name[0]}_{{{name[1:]}}}$  {n_out}" if is_bias else f"${name[0]}_{{{name[1:]}}}$  {n_in}×{n_out}"
+    ax.text(x + len(cols) * cw / 2, top + 0.06, label, ha="center",
+            va="bottom", fontsize=style.MEDIUM, color=color, fontweight="bold")
+    for r, i in enumerate(rows):
+        for c, j in enumerate(cols):
+            cell_x, cell_y = x + c * cw, top - (r + 1) * ch
+            if i is common.ELLIPSIS or j is common.ELLIPSIS:
+                _ellipsis(ax, cell_x + cw / 2, cell_y + ch / 2, i, j)
+                continue
+            gid = f"{name}-{j}" if is_bias else f"{name}-{i}-{j}"
+            ax.add_patch(Rectangle((cell_x, cell_y), cw, ch, facecolor="white", edgecolor=color,
+                                   linewidth=1.0, gid=f"cell-{gid}"))
+            entry = array[..., i, j]
+            if estimate == "point":
+                _value(ax, float(entry), cell_x + cw / 2, cell_y + ch / 2, cw, ch, color, gid)
+            else:
+                _density(ax, entry, prior_sd, half_range, cell_x, cell_y, cw, ch, color, gid)
+
+
+def _value(ax, value, x, y, cw, ch, color, gid):
+    """A MAP value centred in its cell, as large as the cell allows but never below the floor."""
+    size = min(28, max(style.SMALL, 0.45 * ch * 72))
+    digits = 2 if cw >= 0.9 else 1
+    ax.text(x, y, style.signed(value, digits), ha="center", va="center", fontsize=size, color=color,
+            gid=f"value-{gid}")
+
+
+def _ellipsis(ax, x, y, i, j):
+    """The mark for collapsed entries: ⋯ across, ⋮ down, ⋱ where both collapse."""
+    mark = "\u22f1" if i is j is common.ELLIPSIS else ("\u22ee" if i is common.ELLIPSIS else "\u22ef")
+    ax.text(x, y, mark, ha="center", va="center", fontsize=style.MEDIUM, color="#616161")
+
+
+def _density(ax, draws, prior_sd, half_range, x, y, cw, ch, color, gid):
+    """One parameter's posterior density (solid) over its prior (faint), scaled into a cell."""
+    grid = np.linspace(-half_range, half_range, 60)
+    posterior, prior = common.kde(draws, grid), common.normal_pdf(grid, prior_sd)
+    pad_x, pad_y = 0.06 * cw, 0.12 * ch
+    scale = (ch - 2 * pad_y) / max(posterior.max(), prior.max())
+    xs = x + pad_x + (grid + half_range) / (2 * half_range) * (cw - 2 * pad_x)
+    base = y + pad_y
+    zero = x + pad_x + 0.5 * (cw - 2 * pad_x)
+    ax.plot([zero, zero], [y + 0.04 * ch, y + 0.96 * ch], color=palette.GRID_COLOR, linewidth=0.8)
+    ax.fill_between(xs, base, base + prior * scale, color=palette.PRIOR_COLOR, alpha=0.35,
+                    linewidth=0)
+    line, = ax.plot(xs, base + posterior * scale, color=color, linewidth=1.6)
+    line.set_gid(f"density-{gid}")
+
+
+def _footer(model: FittedModel, estimate: str) -> str:
+    """The line under the matrices that says what a cell shows."""
+    if estimate == "point":
+        return "each cell: the MAP value of that weight or bias"
+    net = model.net
+    return (f"each cell: that parameter's posterior (solid) over its prior (grey), "
+            f"N(0, {net.weight_sd:g}) for weights, N(0, {net.bias_sd:g}) for biases")
+
+
+def _alt(model: FittedModel, estimate: str) -> str:
+    """A sentence for screen readers: the layers, their shapes and what the cells hold."""
+    net = model.net
+    layers = "; ".join(
+        f"layer {k}: {'X' if k == 1 else f'Z{k - 1}'}·W{k} + b{k} with W{k} of shape {a}×{b}, "
+        f"then {layer.activation}"
+        for k, (a, b, layer) in enumerate(zip(net.widths, net.widths[1:], net.layers), start=1))
+    what = ("each weight and bias cell shows its MAP value" if estimate == "point" else
+            "each weight and bias cell shows its posterior density over a faint prior")
+    return f"Matrix view of the {model.id} model, {layers}; {what}."

@@ -1,0 +1,195 @@
+"""The real-data example (handwritten digits): weights, predictions and what the model does not know.
+
+Every figure here is computed from the posterior draws over the held-out test set, so the
+numbers on the slides are the model's own.
+"""
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.colors import to_rgba
+from matplotlib.patches import Patch
+
+from bdl_demo import palette
+from bdl_demo.figures import common, style
+from bdl_demo.fit import FittedModel
+
+TEST_AXES = (0.08, 0.17, 0.79, 0.72)  # figure fractions, the same for the three test matrices
+TEST_COLORBAR = (0.89, 0.17, 0.02, 0.72)
+N_UNSURE = 6  # test digits shown in the "least sure" figure
+_PREDICTIVE: dict = {}  # test-set summaries by fit key, shared by the figures of one build
+
+
+def layer_weights(model: FittedModel, layer: int):
+    """Posterior mean and sd of every weight of one layer, as two heatmaps side by side."""
+    name = f"W{layer}"
+    draws = model.fit.draws[name]
+    mean, sd = draws.mean(axis=0), draws.std(axis=0, ddof=1)
+    n_in, n_out = mean.shape
+    figure = style.new_figure(style.FULL)
+    limit = float(np.abs(mean).max()) or 1.0
+    panels = [(mean, palette.WEIGHT_CMAP, -limit, limit, f"posterior mean of $W_{{{layer}}}$"),
+              (sd, palette.UNCERTAINTY_CMAP, 0.0, float(sd.max()), "posterior sd")]
+    for k, (values, cmap, low, high, title) in enumerate(panels):
+        ax = figure.add_axes((0.07 + 0.48 * k, 0.14, 0.34, 0.74))
+        cax = figure.add_axes((0.42 + 0.48 * k, 0.14, 0.015, 0.74))
+        image = ax.imshow(values, cmap=cmap, vmin=low, vmax=high, aspect="auto",
+                          rasterized=True, gid=f"weights-{'mean' if k == 0 else 'sd'}")
+        figure.colorbar(image, cax=cax)
+        ax.set_title(f"{title}  ({n_in}×{n_out})", loc="left", fontsize=style.MEDIUM)
+        ax.set(xlabel=f"unit of layer {layer}", ylabel=_input_name(model, layer))
+        _integer_ticks(ax, n_in, n_out)
+    pinned = float((np.abs(mean) > 2 * sd).mean())
+    alt = (f"Posterior of the {n_in}×{n_out} weights of layer {layer} of the digits model: "
+           f"means between {mean.min():.2f} and {mean.max():.2f} (red positive, grey negative) "
+           f"and standard deviations between {sd.min():.2f} and {sd.max():.2f}; "
+           f"{pinned:.0%} of these weights are more than two sds away from zero.")
+    return figure, alt
+
+
+def _input_name(model: FittedModel, layer: int) -> str:
+    """What the rows of a layer's weight matrix stand for."""
+    return "input pixel" if layer == 1 and model.data.image_shape else f"unit of layer {layer - 1}"
+
+
+def _integer_ticks(ax, n_rows: int, n_cols: int):
+    """A few 1-based tick labels on each axis of a heatmap."""
+    for axis, n in ((ax.yaxis, n_rows), (ax.xaxis, n_cols)):
+        ticks = np.unique(np.linspace(0, n - 1, min(n, 5)).round().astype(int))
+        axis.set_ticks(ticks, labels=[str(t + 1) for t in ticks])
+
+
+def test_matrix(model: FittedModel, quantity: str = "probabilities"):
+    """Test examples × classes, sorted by true class: predictions, probabilities or their spread."""
+    mean, sd = _test_predictive(model)
+    y = model.data.y_test
+    order = np.argsort(y, kind="stable")
+    figure = style.new_figure(style.FULL)
+    ax, cax = figure.add_axes(TEST_AXES), figure.add_axes(TEST_COLORBAR)
+    if quantity == "predictions":
+        _prediction_image(ax, cax, mean[order], y[order])
+    else:
+        values = (mean if quantity == "probabilities" else sd)[order].T
+        cmap = palette.PROBABILITY_CMAP if quantity == "probabilities" else palette.UNCERTAINTY_CMAP
+        high = 1.0 if quantity == "probabilities" else float(values.max())
+        image = ax.imshow(values, cmap=cmap, vmin=0, vmax=high, aspect="auto", rasterized=True,
+                          gid=f"test-{quantity}")
+        bar = figure.colorbar(image, cax=cax)
+        bar.set_label("mean probability" if quantity == "probabilities" else "sd over draws")
+    _class_axes(ax, y[order], model.data.class_names)
+    return figure, _test_alt(model, quantity, mean, sd)
+
+
+def _test_predictive(model: FittedModel):
+    """Posterior mean and sd of every class probability for every test example, once per fit."""
+    key = (model.id, model.fit.key)
+    if key not in _PREDICTIVE:
+        _PREDICTIVE.clear()
+        _PREDICTIVE[key] = common.predictive_summary(model.net, model.fit.draws, model.data.X_test)
+    return _PREDICTIVE[key]
+
+
+def _prediction_image(ax, cax, mean, y):
+    """The predicted class of each example: indigo where right, pink where wrong."""
+    predicted = mean.argmax(axis=1)
+    rgba = np.ones((mean.shape[1], len(y), 4))
+    columns = np.arange(len(y))
+    right = predicted == y
+    rgba[predicted[right], columns[right]] = _rgba(palette.MODEL_COLOR)
+    rgba[predicted[~right], columns[~right]] = _rgba(palette.ERROR_COLOR)
+    ax.imshow(rgba, aspect="auto", rasterized=True, interpolation="nearest", gid="test-predictions")
+    # A mistake is one column in hundreds: mark it so it is seen from the back of the room.
+    ax.scatter(columns[~right], predicted[~right], marker="|", s=400, linewidths=3,
+               color=palette.ERROR_COLOR, gid="mistakes")
+    cax.axis("off")
+    cax.legend(handles=[Patch(color=palette.MODEL_COLOR, label="right"),
+                        Patch(color=palette.ERROR_COLOR, label="wrong")],
+               loc="center left", frameon=False, borderaxespad=0)
+
+
+def _rgba(color: str) -> np.ndarray:
+    """A hex colour as RGBA floats."""
+    return np.array(to_rgba(color))
+
+
+def _class_axes(ax, y_sorted, class_names):
+    """Classes down the side; test examples along the bottom, labelled by their true class."""
+    ax.set_yticks(range(len(class_names)), labels=class_names)
+    ax.set_ylabel("class")
+    edges = np.flatnonzero(np.diff(y_sorted)) + 0.5
+    for edge in edges:
+        ax.axvline(edge, color=palette.PRIOR_COLOR, linewidth=0.8)
+    bounds = np.concatenate([[-0.5], edges, [len(y_sorted) - 0.5]])
+    present = np.unique(y_sorted)
+    ax.set_xticks((bounds[:-1] + bounds[1:]) / 2, labels=[class_names[k] for k in present])
+    ax.tick_params(axis="x", length=0)
+    ax.set_xlabel(f"{len(y_sorted)} test examples, grouped by true class")
+
+
+def _test_alt(model: FittedModel, quantity: str, mean, sd) -> str:
+    """What a test-set matrix shows, with accuracy and how the doubt is spread."""
+    y = model.data.y_test
+    n, accuracy = len(y), common.accuracy(mean, y)
+    right = mean.argmax(axis=1) == y
+    if quantity == "predictions":
+        return (f"Predicted class for each of the {n} test digits, grouped by true class: "
+                f"posterior mean accuracy {accuracy:.2f}, {int((~right).sum())} digits wrong, "
+                f"shown off the staircase in pink.")
+    if quantity == "probabilities":
+        p_true = mean[np.arange(n), y]
+        return (f"Posterior mean probability of every class for each of the {n} test digits, "
+                f"grouped by true class: the true class gets {p_true.mean():.2f} on average, "
+                f"{p_true[~right].mean() if (~right).any() else 0:.2f} for the digits it gets wrong.")
+    spread = sd.max(axis=1)
+    return (f"Posterior standard deviation of every class probability for each of the {n} test "
+            f"digits: on average {spread[right].mean():.2f} for correctly classified digits and "
+            f"{spread[~right].mean() if (~right).any() else 0:.2f} for misclassified ones.")
+
+
+def least_sure(model: FittedModel):
+    """The test digits with the most uncertain predictions, each with its predictive distribution."""
+    mean, sd = _test_predictive(model)
+    data = model.data
+    unsure = np.argsort(-common.entropy(mean), kind="stable")[:N_UNSURE]
+    figure = style.new_figure(style.FULL)
+    width = 0.94 / N_UNSURE
+    for k, row in enumerate(unsure):
+        left = 0.05 + k * width
+        image_ax = figure.add_axes((left + 0.2 * width, 0.55, 0.6 * width, 0.36))
+        _digit_image(image_ax, data, row)
+        bars_ax = figure.add_axes((left, 0.17, 0.8 * width, 0.3))
+        _predictive_bars(bars_ax, mean[row], sd[row], data.y_test[row], data.class_names, k == 0)
+    figure.text(0.5, 0.03, "bars: posterior mean probability ± sd; black: the true class",
+                ha="center", fontsize=style.SMALL)
+    return figure, _unsure_alt(model, unsure, mean)
+
+
+def _digit_image(ax, data, row):
+    """One test digit as its 8×8 grey pixels, titled with its true class."""
+    pixels = data.images_test[row] if data.images_test is not None else data.X_test[row]
+    ax.imshow(pixels.reshape(data.image_shape or (1, -1)), cmap="gray_r", rasterized=True,
+              gid=f"digit-{row}")
+    ax.set_axis_off()
+    ax.set_title(f"true: {data.class_names[data.y_test[row]]}", fontsize=style.MEDIUM)
+
+
+def _predictive_bars(ax, mean, sd, true_class, class_names, first):
+    """The predictive distribution over classes, the true class in black."""
+    colors = [palette.DATA_COLOR if k == true_class else palette.MODEL_COLOR for k in range(len(mean))]
+    ax.bar(range(len(mean)), mean, yerr=sd, color=colors, width=0.8,
+           error_kw={"elinewidth": 1.2, "ecolor": palette.PRIOR_COLOR})
+    ax.set_ylim(0, 1)
+    ax.set_xticks(range(len(mean)), labels=class_names, fontsize=style.SMALL)
+    ax.tick_params(axis="x", length=0)
+    ax.set_yticks([0, 0.5, 1] if first else [], labels=["0", ".5", "1"] if first else [])
+
+
+def _unsure_alt(model: FittedModel, unsure, mean) -> str:
+    """Which digits the model doubts and what it hesitates between."""
+    names = model.data.class_names
+    parts = []
+    for row in unsure:
+        top = np.argsort(-mean[row])[:2]
+        parts.append(f"a {names[model.data.y_test[row]]} with {names[top[0]]} at "
+                     f"{mean[row, top[0]]:.2f} and {names[top[1]]} at {mean[row, top[1]]:.2f}")
+    return (f"The {len(unsure)} test digits the model is least sure about, as 8×8 images with their "
+            f"posterior predictive probabilities: " + "; ".join(parts) + ".")

@@ -1,0 +1,116 @@
+"""How every figure looks and is saved: slide-sized, large type, deterministic SVG.
+
+Sizes are in inches at 100 px per inch, i.e. the pixels the figure occupies on a 1280×720
+slide. The smallest text is 13 pt = 18 px there, so it stays readable from the back of a room.
+"""
+from __future__ import annotations
+
+import io
+from contextlib import contextmanager
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from bdl_demo import palette  # noqa: E402
+
+PX_PER_INCH = 100
+FULL = (12.0, 5.6)  # a figure that fills the slide below its title
+HALF = (6.0, 5.6)  # one of two figures side by side: "from this… to this"
+
+BIG, MEDIUM, SMALL = 18, 15, 13  # points; SMALL is 18 px on the slide, the floor
+
+STYLE = {
+    "svg.hashsalt": "bdl-demo",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "font.size": MEDIUM,
+    "axes.titlesize": BIG,
+    "axes.labelsize": MEDIUM,
+    "xtick.labelsize": SMALL,
+    "ytick.labelsize": SMALL,
+    "legend.fontsize": SMALL,
+    "axes.edgecolor": palette.TEXT_COLOR,
+    "axes.labelcolor": palette.TEXT_COLOR,
+    "text.color": palette.TEXT_COLOR,
+    "xtick.color": palette.TEXT_COLOR,
+    "ytick.color": palette.TEXT_COLOR,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.linewidth": 1.2,
+    "lines.linewidth": 2.5,
+    "savefig.dpi": PX_PER_INCH,
+    "image.interpolation": "nearest",
+}
+
+
+@contextmanager
+def slide_style():
+    """Apply the deck's style while a figure is drawn and saved, without touching global state."""
+    with matplotlib.rc_context(STYLE):
+        yield
+
+
+def new_figure(size=HALF) -> Figure:
+    """A figure not registered with pyplot, so nothing leaks between figures."""
+    figure = Figure(figsize=size, dpi=PX_PER_INCH)
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def inch_axes(figure: Figure):
+    """One invisible axes over the whole figure whose data units are inches: for diagrams."""
+    width, height = figure.get_size_inches()
+    ax = figure.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def svg_bytes(figure: Figure) -> bytes:
+    """The figure as SVG without a date, so the same drawing always gives the same bytes."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None}, facecolor="white")
+    return buffer.getvalue()
+
+
+def png_bytes(figure: Figure) -> bytes:
+    """The figure as PNG at slide resolution, for previews."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None}, facecolor="white")
+    return buffer.getvalue()
+
+
+def two_class_cmap() -> LinearSegmentedColormap:
+    """Probability of class 1: class 0's colour at 0, white at 0.5, class 1's colour at 1."""
+    low, high = palette.CLASS_COLORS
+    return LinearSegmentedColormap.from_list("two-class", [low, "#ffffff", high])
+
+
+def scatter_classes(ax, X, y, class_names, size=42):
+    """Data as open black markers, one shape per class; large clouds are rasterised."""
+    for k, name in enumerate(class_names):
+        rows = y == k
+        ax.scatter(X[rows, 0], X[rows, 1], s=size, marker=palette.CLASS_MARKERS[k % 2],
+                   facecolors="white", edgecolors=palette.DATA_COLOR, linewidths=1.1,
+                   label=name, zorder=3, rasterized=len(X) > 1000, gid=f"data-{k}")
+
+
+def math_name(symbol: str, number: int | None = None, prime: bool = False) -> str:
+    """A parameter or activation name as mathtext: W_1, b_2, Z'_1."""
+    mark = "'" if prime else ""
+    return f"${symbol}{mark}_{{{number}}}$" if number is not None else f"${symbol}{mark}$"
+
+
+def signed(value: float, digits: int = 1) -> str:
+    """A number with a true minus sign, as printed on a slide: −0.8 rather than -0.8."""
+    text = f"{value:.{digits}f}"
+    if text.startswith("-") and float(text) == 0.0:
+        text = text[1:]
+    return text.replace("-", "\u2212")

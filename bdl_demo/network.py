@@ -1,0 +1,183 @@
+"""One network description; linear regression, logistic regression and deep nets are instances.
+
+Every view in the deck — the equation, the matrices, the neural diagram and the PyMC model —
+is derived from a `Network`, so a change of width, activation or prior shows up everywhere.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bdl_demo.palette import BIAS_COLOR, WEIGHT_COLOR
+
+ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "softmax")
+HIDDEN_ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu")
+LIKELIHOOD_OF_OUTPUT = {"identity": "normal", "sigmoid": "bernoulli", "softmax": "categorical"}
+
+
+def activate(name: str, z: np.ndarray) -> np.ndarray:
+    """Apply a named activation function to the last axis of `z`."""
+    if name == "identity":
+        return z
+    if name == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-z))
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "relu":
+        return np.maximum(z, 0.0)
+    if name == "softmax":
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+    raise ValueError(f"unknown activation {name!r}; use one of {', '.join(ACTIVATIONS)}")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A layer computes activation(inputs @ W + b) and has `width` outputs."""
+
+    width: int
+    activation: str
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """One parameter array of a layer, for the matrix view: W1 is (inputs, width), b1 is (width,)."""
+
+    name: str
+    kind: str  # "weight" or "bias"
+    layer: int
+    shape: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Node:
+    """A unit in the neural diagram: layer 0 is the input layer."""
+
+    id: str
+    layer: int
+    index: int
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A weight connecting unit `source` to unit `target`, i.e. entry W[i, j] of its layer."""
+
+    source: str
+    target: str
+    parameter: str
+    i: int
+    j: int
+
+
+@dataclass(frozen=True)
+class Network:
+    """A stack of layers, each activation(X @ W + b), with an output link and a likelihood.
+
+    `hidden` are the hidden layers; the last layer maps to `n_outputs` with the `output` link.
+    Every weight has prior N(0, weight_sd) and every bias N(0, bias_sd). A Normal likelihood
+    uses the known noise scale `noise_sd`.
+    """
+
+    n_inputs: int
+    n_outputs: int
+    hidden: tuple[Layer, ...] = ()
+    output: str = "identity"
+    weight_sd: float = 1.0
+    bias_sd: float = 1.0
+    noise_sd: float = 1.0
+
+    def __post_init__(self):
+        if self.output not in LIKELIHOOD_OF_OUTPUT:
+            raise ValueError(f"unknown output {self.output!r}; use identity, sigmoid or softmax")
+        for layer in self.hidden:
+            if layer.width < 1:
+                raise ValueError(f"layer width must be at least 1, got {layer.width}")
+            if layer.activation not in HIDDEN_ACTIVATIONS:
+                raise ValueError(f"unknown activation {layer.activation!r}")
+
+    @property
+    def likelihood(self) -> str:
+        """The likelihood that goes with the output link: normal, bernoulli or categorical."""
+        return LIKELIHOOD_OF_OUTPUT[self.output]
+
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        """All layers that carry parameters, the output layer last."""
+        return (*self.hidden, Layer(self.n_outputs, self.output))
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Units per layer, inputs first: (3, 5, 2) for 3 inputs, one hidden layer of 5, 2 outputs."""
+        return (self.n_inputs, *(layer.width for layer in self.layers))
+
+    def matrices(self) -> list[Matrix]:
+        """The parameter arrays W1, b1, W2, b2, … with their shapes, in layer order."""
+        result = []
+        for number, (n_in, n_out) in enumerate(zip(self.widths, self.widths[1:]), start=1):
+            result.append(Matrix(f"W{number}", "weight", number, (n_in, n_out)))
+            result.append(Matrix(f"b{number}", "bias", number, (n_out,)))
+        return result
+
+    def forward(self, params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
+        """The function itself: compose activation(Z @ W + b) layer by layer.
+
+        Parameters may carry leading draw axes (draws, …, n_in, n_out); the result then has
+        them too, so one call evaluates every posterior draw at once.
+        """
+        Z = X
+        for number, layer in enumerate(self.layers, start=1):
+            Z = activate(layer.activation, Z @ params[f"W{number}"] + params[f"b{number}"][..., None, :])
+        return Z
+
+    def nodes(self) -> list[Node]:
+        """One node per unit, layer by layer (bias units are drawn as edges' sources, not nodes)."""
+        return [
+            Node(f"n{layer}_{index}", layer, index)
+            for layer, width in enumerate(self.widths)
+            for index in range(width)
+        ]
+
+    def edges(self) -> list[Edge]:
+        """One edge per weight: every unit of a layer feeds every unit of the next."""
+        return [
+            Edge(f"n{number - 1}_{i}", f"n{number}_{j}", f"W{number}", i, j)
+            for number, (n_in, n_out) in enumerate(zip(self.widths, self.widths[1:]), start=1)
+            for i in range(n_in)
+            for j in range(n_out)
+        ]
+
+    def latex(self, priors: bool = False, color: bool = True) -> str:
+        """The equation of the network, one line per layer; with `priors`, the priors too."""
+        def weight(number):
+            return rf"\textcolor{{{WEIGHT_COLOR}}}{{W_{{{number}}}}}" if color else f"W_{{{number}}}"
+
+        def bias(number):
+            return rf"\textcolor{{{BIAS_COLOR}}}{{b_{{{number}}}}}" if color else f"b_{{{number}}}"
+
+        lines = []
+        previous = "X"
+        for number, layer in enumerate(self.layers, start=1):
+            is_last = number == len(self.layers)
+            affine = f"{previous}\\,{weight(number)} + {bias(number)}"
+            if layer.activation != "identity":
+                affine = rf"\operatorname{{{layer.activation}}}\left({affine}\right)"
+            name = {"normal": r"\mu", "bernoulli": "p", "categorical": "p"}[self.likelihood] if is_last else f"Z_{{{number}}}"
+            lines.append(f"{name} &= {affine}")
+            previous = name
+        lines.append({
+            "normal": rf"y &\sim \mathcal{{N}}(\mu,\ {_number(self.noise_sd)}^2)",
+            "bernoulli": r"y &\sim \operatorname{Bernoulli}(p)",
+            "categorical": r"y &\sim \operatorname{Categorical}(p)",
+        }[self.likelihood])
+        if priors:
+            names_w = ", ".join(weight(n) for n in range(1, len(self.layers) + 1))
+            names_b = ", ".join(bias(n) for n in range(1, len(self.layers) + 1))
+            lines.append(rf"{names_w} &\sim \mathcal{{N}}(0,\ {_number(self.weight_sd)}^2)")
+            lines.append(rf"{names_b} &\sim \mathcal{{N}}(0,\ {_number(self.bias_sd)}^2)")
+        return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
+
+
+def _number(x: float) -> str:
+    """Format a prior scale for an equation: 1 rather than 1.0, 0.5 as is."""
+    return f"{x:g}"

@@ -1,0 +1,7 @@
+"""Build the deck: `python build.py --help` lists the options."""
+import sys
+
+from bdl_demo.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""Shared fixtures: the project's draft fits, made once per test session in a private cache."""
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def settings():
+    from bdl_demo.settings import load_settings
+
+    return load_settings(ROOT / "deck.toml")
+
+
+@pytest.fixture(scope="session")
+def fit_cache(tmp_path_factory):
+    """A cache folder shared by the whole session, so each draft model is fitted once."""
+    path = tmp_path_factory.mktemp("cache")
+    old = os.environ.get("BDL_DEMO_CACHE")
+    os.environ["BDL_DEMO_CACHE"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("BDL_DEMO_CACHE", None)
+    else:
+        os.environ["BDL_DEMO_CACHE"] = old
+
+
+@pytest.fixture(scope="session")
+def draft_models(settings, fit_cache):
+    """All four models fitted with the draft profile (cached after the first test that asks)."""
+    from bdl_demo.fits import fit_models
+
+    return fit_models(settings, "draft", list(settings.models), log=lambda message: None)

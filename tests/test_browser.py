@@ -1,0 +1,175 @@
+"""The built deck in headless Chromium, opened from disk with every request off the machine blocked.
+
+Runs on the synthetic deck, and on slides/ too when a real build is there. Screenshots of a few
+slides go to tests/artifacts/ so a person can look at them.
+"""
+from __future__ import annotations
+
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+import synthetic_deck
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+PROJECT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+# Slides to photograph, found by their heading; a fragment index of 99 shows every fragment.
+SHOTS = ("Demystifying", "1 · as a function", "Three views, one model", "Bayes' rule",
+         "Every cell becomes a density", "One line → many plausible lines", "Two ways to get the draws",
+         "The Bayesian model, in PyMC", "Real data", "What the model does not know", "References")
+
+sync_api = pytest.importorskip("playwright.sync_api")
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+
+
+class LeafSections(HTMLParser):
+    """Counts <section>s with no <section> inside: the slides reveal.js will show."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.leaves = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "section":
+            if self.stack:
+                self.stack[-1] = False  # the parent has a child section: not a leaf
+            self.stack.append(True)
+
+    def handle_endtag(self, tag):
+        if tag == "section":
+            self.leaves += self.stack.pop()
+
+
+def leaf_count(index: Path) -> int:
+    parser = LeafSections()
+    parser.feed(index.read_text())
+    return parser.leaves
+
+
+def _decks():
+    yield pytest.param("synthetic", id="synthetic")
+    yield pytest.param("slides", id="slides", marks=pytest.mark.skipif(
+        not (PROJECT / "slides" / "index.html").exists(), reason="no real build in slides/"))
+
+
+@pytest.fixture(scope="module", params=list(_decks()))
+def deck(request, tmp_path_factory):
+    """The deck open at its first slide, with what the browser reported while loading it."""
+    if request.param == "synthetic":
+        root = tmp_path_factory.mktemp("deck")
+        synthetic_deck.build(root / "slides", root / "images")
+        index = root / "slides" / "index.html"
+    else:
+        index = PROJECT / "slides" / "index.html"
+    report = {"outgoing": [], "failed": [], "errors": [], "name": request.param, "index": index}
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+
+        def route(route):
+            if route.request.url.startswith("file://"):
+                route.continue_()
+            else:
+                report["outgoing"].append(route.request.url)
+                route.abort()
+
+        page.route("**/*", route)
+        page.on("requestfailed", lambda r: report["failed"].append(f"{r.url} {r.failure}"))
+        page.on("console", lambda m: m.type == "error" and report["errors"].append(m.text))
+        page.on("pageerror", lambda e: report["errors"].append(str(e)))
+        page.goto(index.as_uri())
+        page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=15_000)
+        # The math plugin typesets after 'ready'; wait until every equation has been typeset.
+        page.wait_for_function("[...document.querySelectorAll('.reveal .math')]"
+                               ".every(m => m.querySelector('.katex'))", timeout=15_000)
+        page.wait_for_function("[...document.images].every(i => i.complete)", timeout=15_000)
+        page.evaluate("Reveal.configure({transition: 'none', backgroundTransition: 'none'})")
+        report["page"] = page
+        yield report
+        browser.close()
+
+
+def test_reveal_is_ready_with_every_slide(deck):
+    page = deck["page"]
+    assert page.evaluate("Reveal.isReady()")
+    total = page.evaluate("Reveal.getTotalSlides()")
+    assert total == leaf_count(deck["index"])
+    assert total >= 40
+
+
+def test_math_is_typeset_and_no_raw_tex_is_visible(deck):
+    page = deck["page"]
+    assert page.evaluate("document.querySelectorAll('.reveal .katex').length") >= 10
+    visible_text = page.evaluate("""() => {
+        const copy = document.querySelector('.reveal .slides').cloneNode(true);
+        copy.querySelectorAll('.katex, aside.notes, pre').forEach(e => e.remove());
+        return copy.textContent; }""")
+    for raw in ("\\begin{aligned}", "\\textcolor", "\\[", "\\("):
+        assert raw not in visible_text
+    assert not page.evaluate("document.querySelectorAll('.katex-error').length")
+
+
+def test_every_image_loaded_with_alt_text(deck):
+    images = deck["page"].evaluate(
+        "[...document.images].map(i => ({src: i.getAttribute('src'), w: i.naturalWidth, alt: i.alt}))")
+    assert images
+    assert [i["src"] for i in images if i["w"] == 0] == []
+    assert [i["src"] for i in images if not i["alt"].strip()] == []
+
+
+def test_every_slide_has_speaker_notes(deck):
+    silent = deck["page"].evaluate("""[...document.querySelectorAll('.reveal .slides section')]
+        .filter(s => !s.querySelector('section'))
+        .filter(s => !(s.querySelector('aside.notes')?.textContent.trim()))
+        .map(s => s.querySelector('h1,h2,h3')?.textContent || s.outerHTML.slice(0, 80))""")
+    assert silent == []
+
+
+def test_step_through_every_slide_and_fragment(deck):
+    page = deck["page"]
+    page.evaluate("Reveal.slide(0, 0, -1)")
+    visited, steps = set(), 0
+    while steps < 2000:
+        before = page.evaluate("JSON.stringify(Reveal.getIndices())")
+        visited.add(page.evaluate("(({h, v}) => h + '.' + v)(Reveal.getIndices())"))
+        page.evaluate("Reveal.next()")
+        steps += 1
+        if page.evaluate("JSON.stringify(Reveal.getIndices())") == before:
+            break
+    assert page.evaluate("Reveal.isLastSlide()")
+    assert len(visited) == page.evaluate("Reveal.getTotalSlides()")
+    assert deck["errors"] == []
+
+
+def test_screenshots(deck):
+    page = deck["page"]
+    folder = ARTIFACTS / deck["name"]
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for number, heading in enumerate(SHOTS):
+        found = page.evaluate("""(text) => {
+            const slide = [...document.querySelectorAll('.reveal .slides section')]
+                .filter(s => !s.querySelector('section'))
+                .find(s => s.querySelector('h1,h2,h3')?.textContent.includes(text));
+            if (!slide) return false;
+            const {h, v} = Reveal.getIndices(slide);
+            Reveal.slide(h, v, 99);
+            return true; }""", heading)
+        if found:
+            page.wait_for_timeout(150)  # let KaTeX-laid-out slides settle
+            page.screenshot(path=folder / f"{number:02d}.png")
+
+
+def test_nothing_left_the_machine_and_nothing_failed(deck):
+    # Last, so it also covers everything the other tests made the page do.
+    assert deck["outgoing"] == []
+    assert deck["failed"] == []
+    assert deck["errors"] == []

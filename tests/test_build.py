@@ -1,0 +1,106 @@
+"""The whole build through `python build.py`: report, incremental rebuilds and a safe failure."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+PROBE = """
+import sys
+from bdl_demo.cli import main
+code = main(sys.argv[1:])
+heavy = [name for name in ("pymc", "pytensor", "matplotlib") if name in sys.modules]
+print("IMPORTED:" + ",".join(heavy))
+sys.exit(code)
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, fit_cache):
+    """A private deck.toml, images/ and slides/; fits shared with the session's draft fits."""
+    folder = tmp_path_factory.mktemp("project")
+    shutil.copy(ROOT / "deck.toml", folder / "deck.toml")
+    return folder
+
+
+def build(project, *flags):
+    args = ["--quality", "draft", "--config", str(project / "deck.toml"), "--out",
+            str(project / "slides"), "--images", str(project / "images"), *flags]
+    result = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=ROOT, capture_output=True,
+                            text=True, timeout=900, env=dict(os.environ))
+    imported = result.stdout.rsplit("IMPORTED:", 1)[-1].strip()
+    return result, [name for name in imported.split(",") if name]
+
+
+def report(project):
+    return json.loads((project / "slides" / "report.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def first_build(project, draft_models):
+    result, _ = build(project)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_build_writes_the_deck_and_a_full_report(project, first_build):
+    fits = report(project)["fits"]
+    assert set(fits) == {"linear", "logistic", "deepnet", "digits"}
+    assert {fits[m]["method"] for m in ("linear", "logistic")} == {"nuts"}
+    assert {fits[m]["method"] for m in ("deepnet", "digits")} == {"advi"}
+    for model_id, fit in fits.items():
+        assert {"seconds", "cached", "key", "map", "posterior_mean", "posterior_sd",
+                "diagnostics"} <= set(fit)
+        assert set(fit["map"]) == set(fit["posterior_mean"]) == set(fit["posterior_sd"])
+    assert {"r_hat_max", "ess_bulk_min", "divergences"} <= set(fits["linear"]["diagnostics"])
+    assert "elbo_final" in fits["deepnet"]["diagnostics"]
+    assert fits["linear"]["exact_check"]["max_mean_error_in_sd"] < 0.1
+    assert fits["linear"]["exact_check"]["max_sd_rel_error"] < 0.1
+    assert fits["digits"]["test_accuracy"] >= 0.9 and "test_accuracy_map" in fits["digits"]
+    figures = report(project)["figures"]
+    assert figures and all({"file", "alt", "key", "cached", "seconds"} <= set(f) for f in figures.values())
+    assert (project / "slides" / "index.html").is_file()
+    assert report(project)["seconds_total"] > 0
+
+
+def test_noop_rebuild_refits_nothing_redraws_nothing_and_skips_pymc(project, first_build):
+    result, imported = build(project)
+    assert result.returncode == 0, result.stderr
+    assert imported == []
+    assert all(fit["cached"] for fit in report(project)["fits"].values())
+    assert all(figure["cached"] for figure in report(project)["figures"].values())
+
+
+def test_changing_the_deep_net_rebuilds_only_its_items(project, first_build):
+    config = project / "deck.toml"
+    original = config.read_text()
+    config.write_text(original.replace("hidden = [8, 8]", "hidden = [8, 5]", 1))
+    try:
+        result, _ = build(project)
+        assert result.returncode == 0, result.stderr
+        fits, figures = report(project)["fits"], report(project)["figures"]
+        assert [m for m, f in fits.items() if not f["cached"]] == ["deepnet"]
+        redrawn = {i for i, f in figures.items() if not f["cached"]}
+        assert redrawn and all(i.startswith("deepnet-") for i in redrawn)
+        assert fits["deepnet"]["network"]["widths"] == [2, 8, 5, 2]
+    finally:
+        config.write_text(original)
+
+
+def test_a_failed_build_leaves_the_previous_deck_intact(project, first_build):
+    before = (project / "slides" / "index.html").read_bytes()
+    config = project / "deck.toml"
+    original = config.read_text()
+    config.write_text(original.replace('activation = "relu"', 'activation = "swish"', 1))
+    try:
+        result, _ = build(project)
+    finally:
+        config.write_text(original)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "swish" in result.stderr
+    assert (project / "slides" / "index.html").read_bytes() == before
+    assert not [p for p in project.iterdir() if p.name.startswith(".slides-")]

@@ -1,0 +1,225 @@
+"""The deck renders without a browser: every slide, every file it references, nothing remote, clear errors."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+import synthetic_deck
+from bdl_demo import assets, deck
+from bdl_demo.assets import AssetError, copy_assets, ensure_assets
+from bdl_demo.deck import DeckError, render_deck
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+class Links(HTMLParser):
+    """Every src/href in a page, and the text of each leaf <section>."""
+
+    def __init__(self):
+        super().__init__()
+        self.links, self.slides, self.stack = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.links += [value for name, value in attrs if name in ("src", "href") and value]
+        if tag == "section":
+            if self.stack:
+                self.stack[-1]["leaf"] = False
+            self.stack.append({"leaf": True, "text": ""})
+
+    def handle_data(self, data):
+        if self.stack:
+            self.stack[-1]["text"] += data
+
+    def handle_endtag(self, tag):
+        if tag == "section":
+            slide = self.stack.pop()
+            if slide["leaf"]:
+                self.slides.append(slide["text"])
+            if self.stack:
+                self.stack[-1]["text"] += slide["text"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("deck")
+    synthetic_deck.build(root / "slides", root / "images")
+    return root / "slides"
+
+
+def parsed(out: Path) -> Links:
+    page = Links()
+    page.feed((out / "index.html").read_text())
+    return page
+
+
+def test_every_slide_renders_with_text(built):
+    slides = parsed(built).slides
+    assert len(slides) >= 40
+    assert all(text.strip() for text in slides)
+
+
+def test_every_figure_of_the_manifest_is_shown_and_copied(built):
+    html = (built / "index.html").read_text()
+    for figure_id in synthetic_deck.figure_ids():
+        assert f'src="images/{figure_id}.svg" alt="placeholder for {figure_id}"' in html
+    assert sorted(p.stem for p in (built / "images").iterdir()) == sorted(synthetic_deck.figure_ids())
+
+
+def test_every_referenced_file_exists_and_none_is_remote(built):
+    links = parsed(built).links
+    assert links
+    for link in links:
+        assert not re.match(r"(https?:)?//", link), link
+        assert (built / link).is_file(), link
+    # The math plugin loads KaTeX itself, from the folder the page names.
+    local = re.search(r'local: "([^"]+)"', (built / "index.html").read_text()).group(1)
+    for name in ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js"):
+        assert (built / local / "dist" / name).is_file()
+
+
+def test_copied_stylesheets_load_nothing_remote_and_their_fonts_exist(built):
+    for css in built.glob("lib/**/*.css"):
+        text = css.read_text()
+        assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//", text), css
+        for font in re.findall(r"url\(\s*['\"]?([^)'\"]+\.woff2)", text):
+            assert (css.parent / font).is_file(), font
+
+
+def test_deck_is_small(built):
+    lib = sum(p.stat().st_size for p in (built / "lib").rglob("*") if p.is_file())
+    assert lib < 2_000_000
+
+
+def test_code_slides_show_the_real_source(built):
+    html = (built / "index.html").read_text()
+    assert "bayesian_network" in html and "pm.Normal" in re.sub(r"<[^>]+>", "", html)
+    assert 'class="code"' in html and "<span" in html
+
+
+def test_rendering_does_not_import_pymc(tmp_path):
+    script = ("import sys; sys.path.insert(0, 'tests'); from pathlib import Path; import synthetic_deck; "
+              f"synthetic_deck.build(Path({str(tmp_path / 'out')!r}), Path({str(tmp_path / 'img')!r})); "
+              "print('pymc' in sys.modules, 'pytensor' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False"]
+
+
+def test_a_subset_of_models_renders_only_their_sections(tmp_path):
+    models = {"deepnet": synthetic_deck.fitted_models()["deepnet"]}
+    every = synthetic_deck.placeholder_figures(tmp_path / "images")
+    figures = {key: entry for key, entry in every.items() if key.startswith(("deepnet", "basics-activations"))}
+    render_deck(tmp_path / "out", deck=synthetic_deck.DECK, models=models, figures=figures,
+                report=synthetic_deck.report_of(models, figures), images_dir=tmp_path / "images")
+    shown = {p.stem for p in (tmp_path / "out" / "images").iterdir()}
+    assert "deepnet-fit-posterior" in shown
+    assert not any(name.startswith(("linear", "logistic", "digits")) for name in shown)
+
+
+@pytest.fixture
+def templates(tmp_path) -> Path:
+    """A copy of templates/ to break."""
+    copy = tmp_path / "templates"
+    shutil.copytree(PROJECT / "templates", copy)
+    return copy
+
+
+def _break(templates: Path, name: str, line: int, text: str) -> None:
+    path = templates / name
+    lines = path.read_text().splitlines()
+    lines.insert(line - 1, text)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_template_syntax_error_names_file_and_line(tmp_path, templates):
+    _break(templates, "linear.html.j2", 5, "{% if %}")
+    with pytest.raises(DeckError) as error:
+        synthetic_deck.build(tmp_path / "out", tmp_path / "images", templates=templates)
+    message = str(error.value)
+    assert message.startswith("templates/linear.html.j2:5: ")
+    assert "\n" not in message
+
+
+def test_undefined_name_in_template_names_file_and_line(tmp_path, templates):
+    _break(templates, "bayes.html.j2", 6, "<p>{{ models.linear.no_such_thing }}</p>")
+    with pytest.raises(DeckError, match=r"^templates/bayes\.html\.j2:6: .*no_such_thing"):
+        synthetic_deck.build(tmp_path / "out", tmp_path / "images", templates=templates)
+
+
+def test_missing_figure_id_names_file_and_line(tmp_path, templates):
+    _break(templates, "thanks.html.j2", 3, '{% from "macros.html.j2" import img %}{{ img("no-such") }}')
+    with pytest.raises(DeckError, match=r"^templates/thanks\.html\.j2:3: no figure 'no-such'"):
+        synthetic_deck.build(tmp_path / "out", tmp_path / "images", templates=templates)
+
+
+def test_missing_figure_file_is_an_error(tmp_path):
+    images = tmp_path / "images"
+    figures = synthetic_deck.placeholder_figures(images)
+    (images / "basics-bayes-rule.svg").unlink()
+    models = synthetic_deck.fitted_models()
+    with pytest.raises(DeckError, match="basics-bayes-rule"):
+        render_deck(tmp_path / "out", deck=synthetic_deck.DECK, models=models, figures=figures,
+                    report=synthetic_deck.report_of(models, figures), images_dir=images)
+
+
+def test_assets_already_installed_run_no_npm(monkeypatch):
+    ensure_assets(PROJECT)  # installs them on a fresh checkout
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("npm should not run"))
+    assert ensure_assets(PROJECT) == PROJECT / "node_modules"
+
+
+def test_missing_assets_without_npm_say_what_to_install(tmp_path, monkeypatch):
+    shutil.copy(PROJECT / "package.json", tmp_path)
+    monkeypatch.setattr(assets.shutil, "which", lambda name: None)
+    with pytest.raises(AssetError, match="install Node.js with npm") as error:
+        ensure_assets(tmp_path)
+    assert "\n" not in str(error.value)
+
+
+FAKE_NPM = """#!/bin/sh
+echo "$@" > npm-was-called-with
+for package in reveal.js katex; do
+  mkdir -p node_modules/$package
+  version=$(python3 -c "import json; print(json.load(open('package.json'))['dependencies']['$package'])")
+  echo "{\\"version\\": \\"$version\\"}" > node_modules/$package/package.json
+done
+"""
+
+
+@pytest.mark.parametrize("lockfile, command", [(True, "ci"), (False, "install")])
+def test_missing_assets_are_installed_with_npm(tmp_path, monkeypatch, lockfile, command):
+    project, bin_dir = tmp_path / "project", tmp_path / "bin"
+    project.mkdir()
+    bin_dir.mkdir()
+    shutil.copy(PROJECT / "package.json", project)
+    if lockfile:
+        shutil.copy(PROJECT / "package-lock.json", project)
+    (bin_dir / "npm").write_text(FAKE_NPM)
+    (bin_dir / "npm").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    assert ensure_assets(project) == project / "node_modules"
+    assert (project / "npm-was-called-with").read_text().split()[0] == command
+
+
+def test_copy_assets_reports_a_damaged_install(tmp_path):
+    (tmp_path / "node_modules" / "reveal.js" / "dist").mkdir(parents=True)
+    with pytest.raises(AssetError, match=r"reveal\.js/dist/reset\.css is missing"):
+        copy_assets(tmp_path / "node_modules", tmp_path / "out")
+
+
+def test_lockfile_records_no_download_addresses():
+    lock = PROJECT / "package-lock.json"
+    if lock.exists():
+        assert '"resolved"' not in lock.read_text()
+
+
+@pytest.mark.parametrize("seconds, said",
+                         [(0.84, "0.8 s"), (14.2, "14 s"), (59.7, "1 min 0 s"), (125, "2 min 5 s")])
+def test_timings_read_as_a_speaker_would_say_them(seconds, said):
+    assert deck._seconds(seconds) == said

@@ -1,0 +1,187 @@
+"""Figures: what each view draws, checked by counting the ids in its SVG; tiny made-up fits, no PyMC."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from bdl_demo.data import Dataset
+from bdl_demo.fit import Fit, FittedModel
+from bdl_demo.network import Layer, Network
+
+MODEL_IDS = ("linear", "logistic", "deepnet", "digits")
+
+
+def networks() -> dict[str, Network]:
+    """The four networks of the deck, at their real sizes."""
+    tanh = lambda *widths: tuple(Layer(w, "tanh") for w in widths)  # noqa: E731
+    return {
+        "linear": Network(1, 1, noise_sd=0.5),
+        "logistic": Network(2, 1, output="sigmoid"),
+        "deepnet": Network(2, 2, hidden=tanh(8, 8), output="softmax"),
+        "digits": Network(64, 10, hidden=tanh(20, 20), output="softmax"),
+    }
+
+
+def synthetic_dataset(model_id: str, rng) -> Dataset:
+    """A few dozen made-up rows shaped like the model's real data set."""
+    if model_id == "linear":
+        x = rng.uniform(-2, 2, size=(20, 1))
+        y = 0.8 * x[:, 0] + 0.3 + rng.normal(0, 0.5, size=20)
+        return Dataset("line", x[:12], y[:12], x[12:], y[12:],
+                       truth={"slope": 0.8, "intercept": 0.3, "noise": 0.5})
+    if model_id == "digits":
+        y = np.arange(70) % 10
+        X = rng.normal(size=(70, 64)) + y[:, None] * 0.1
+        return Dataset("digits", X[:40], y[:40], X[40:], y[40:], n_classes=10,
+                       class_names=tuple(str(d) for d in range(10)), image_shape=(8, 8),
+                       images_test=rng.integers(0, 17, size=(30, 64)).astype(float))
+    y = np.arange(60) % 2
+    X = rng.normal(size=(60, 2)) + 1.5 * y[:, None]
+    return Dataset(model_id, X[:40], y[:40], X[40:], y[40:], n_classes=2,
+                   class_names=("class 0", "class 1"))
+
+
+def synthetic_model(model_id: str, net: Network | None = None, seed: int = 0, n_draws: int = 40) -> FittedModel:
+    """A FittedModel with random MAP and draws scattered around it: same seed, same model."""
+    rng = np.random.default_rng(seed)
+    net = net or networks()[model_id]
+    data = synthetic_dataset(model_id, rng)
+    point = {m.name: rng.normal(size=m.shape) for m in net.matrices()}
+    draws = {k: v + 0.3 * rng.normal(size=(n_draws, *v.shape)) for k, v in point.items()}
+    fit = Fit(model_id, "nuts", f"{model_id}-{seed}", map=point, draws=draws)
+    return FittedModel(model_id, net, data, fit)
+
+
+def synthetic_models(ids=MODEL_IDS, seed: int = 0) -> dict[str, FittedModel]:
+    """The made-up models by id."""
+    return {model_id: synthetic_model(model_id, seed=seed) for model_id in ids}
+
+
+def svg_ids(svg: bytes, prefix: str) -> list[str]:
+    """The SVG element ids that start with `prefix` (matplotlib writes a gid as an id)."""
+    return re.findall(rf'id="({re.escape(prefix)}[^"]*)"', svg.decode())
+
+
+def render_svg(figure_id: str, models: dict[str, FittedModel]) -> tuple[bytes, dict]:
+    """Render one registered figure to SVG bytes."""
+    from bdl_demo.figures import figure_specs, render
+
+    spec = next(s for s in figure_specs(models) if s.id == figure_id)
+    return render(spec, models)
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    """Every test gets an empty figure cache."""
+    monkeypatch.setenv("BDL_DEMO_CACHE", str(tmp_path / "cache"))
+
+
+SMALL_NET = Network(3, 2, hidden=(Layer(5, "tanh"),), output="softmax")
+
+
+@pytest.mark.parametrize("estimate", ["point", "posterior"])
+def test_diagram_of_widths_3_5_2_has_10_nodes_and_25_weight_edges(estimate):
+    from bdl_demo.figures.registry import FigureSpec, render
+
+    models = {"deepnet": synthetic_model("deepnet", net=SMALL_NET)}
+    spec = FigureSpec("d", "diagram", "network_diagram", ("deepnet",), {"estimate": estimate})
+    svg, _ = render(spec, models)
+    assert len(svg_ids(svg, "node-")) == 10
+    assert len(svg_ids(svg, "edge-W")) == 3 * 5 + 5 * 2
+    assert len(svg_ids(svg, "bias-b")) == 5 + 2
+
+
+def test_diagram_collapses_wide_layers_but_keeps_real_indices():
+    svg, meta = render_svg("digits-diagram-point", synthetic_models(["digits"]))
+    nodes = svg_ids(svg, "node-")
+    assert "node-n0_63" in nodes and "node-n0_40" not in nodes
+    assert len(nodes) <= 4 * 8
+    assert "64" in meta["alt"] and "20" in meta["alt"]
+
+
+def shown_entries(net: Network) -> int:
+    """How many weight and bias cells the matrix view shows for `net`, ellipses excluded."""
+    from bdl_demo.figures.common import shown_indices
+    from bdl_demo.figures.matrix import MAX_CELLS
+
+    def count(n):
+        return sum(i is not None for i in shown_indices(n, MAX_CELLS))
+
+    return sum(count(a) * count(b) + count(b) for a, b in zip(net.widths, net.widths[1:]))
+
+
+@pytest.mark.parametrize("net", [SMALL_NET, networks()["deepnet"], networks()["linear"]],
+                         ids=["3-5-2", "2-8-8-2", "1-1"])
+def test_bayesian_matrix_holds_one_density_per_weight_and_bias_shown(net):
+    from bdl_demo.figures.registry import FigureSpec, render
+
+    models = {"deepnet": synthetic_model("deepnet" if net.n_inputs > 1 else "linear", net=net)}
+    posterior, _ = render(FigureSpec("m", "matrix", "matrix_view", ("deepnet",), {"estimate": "posterior"}), models)
+    point, _ = render(FigureSpec("m", "matrix", "matrix_view", ("deepnet",), {"estimate": "point"}), models)
+    densities = svg_ids(posterior, "density-")
+    assert len(densities) == shown_entries(net)
+    assert len(set(densities)) == len(densities)
+    assert len(svg_ids(point, "value-")) == shown_entries(net)
+    assert len(svg_ids(posterior, "activation-")) == len(net.layers)
+
+
+def test_small_matrices_show_every_parameter():
+    densities = svg_ids(render_svg("logistic-matrix-posterior", synthetic_models(["logistic"]))[0], "density-")
+    assert sorted(densities) == ["density-W1-0-0", "density-W1-1-0", "density-b1-0"]
+
+
+@pytest.mark.parametrize("figure_id", ["deepnet-fit-posterior", "deepnet-matrix-posterior", "digits-unsure"])
+def test_two_renders_give_the_same_bytes(figure_id):
+    models = synthetic_models(["deepnet", "digits"])
+    first, second = render_svg(figure_id, models)[0], render_svg(figure_id, models)[0]
+    assert first == second
+    assert b"<dc:date>" not in first
+
+
+def svg_size(svg: bytes) -> tuple[str, str]:
+    """The width and height attributes of the root element."""
+    match = re.search(rb'<svg[^>]*width="([^"]+)"[^>]*height="([^"]+)"', svg)
+    return match.group(1).decode(), match.group(2).decode()
+
+
+@pytest.mark.parametrize("model_id", ["linear", "logistic", "deepnet"])
+@pytest.mark.parametrize("view", ["matrix", "diagram", "fit"])
+def test_point_figure_and_its_bayesian_twin_have_the_same_size(model_id, view):
+    models = synthetic_models([model_id])
+    point = render_svg(f"{model_id}-{view}-point", models)[0]
+    posterior = render_svg(f"{model_id}-{view}-posterior", models)[0]
+    assert svg_size(point) == svg_size(posterior)
+
+
+def test_maps_rasterise_the_dense_layer_only():
+    svg = render_svg("deepnet-fit-posterior", synthetic_models(["deepnet"]))[0]
+    assert svg.count(b"<image") == 2  # the map and its colour bar; points and lines stay vectors
+    assert len(svg_ids(svg, "data-")) == 2
+
+
+def test_shown_indices_collapse_with_an_ellipsis():
+    from bdl_demo.figures.common import shown_indices
+
+    assert shown_indices(3, 5) == [0, 1, 2]
+    assert shown_indices(64, 5) == [0, 1, 2, None, 63]
+
+
+def test_predictive_summary_matches_a_direct_computation():
+    from bdl_demo.figures.common import class_probabilities, predictive_summary
+
+    model = synthetic_model("deepnet")
+    X = model.data.X_test
+    mean, sd = predictive_summary(model.net, model.fit.draws, X, chunk=7)
+    direct = class_probabilities(model.net, model.fit.draws, X)
+    np.testing.assert_allclose(mean, direct.mean(axis=0), atol=1e-12)
+    np.testing.assert_allclose(sd, direct.std(axis=0, ddof=1), atol=1e-9)
+
+
+def test_kde_is_a_density():
+    from bdl_demo.figures.common import kde
+
+    grid = np.linspace(-6, 6, 2001)
+    density = kde(np.random.default_rng(1).normal(size=500), grid)
+    assert abs(density.sum() * (grid[1] - grid[0]) - 1) < 1e-3
