@@ -12,6 +12,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
 import shutil  # noqa: E402
+import signal  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -28,6 +29,15 @@ PROJECT = Path(__file__).resolve().parent.parent
 
 class UsageError(Exception):
     """A bad command-line value."""
+
+
+class Interrupted(BaseException):
+    """Ctrl-C as our own exception: PyMC catches KeyboardInterrupt and returns a partial result,
+    which must never be cached or shown as if it were a finished fit."""
+
+
+def _interrupt(signum, frame):
+    raise Interrupted()
 
 
 class Parser(argparse.ArgumentParser):
@@ -56,22 +66,25 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> int:
+    previous_handler = signal.signal(signal.SIGINT, _interrupt)
     try:
         args = parse_args(argv)
         build(args)
     except (UsageError, SettingsError, DataError, DeckError, AssetError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except (Interrupted, KeyboardInterrupt):
         print("interrupted: the previous deck is untouched", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
     return 0
 
 
 def build(args: argparse.Namespace) -> dict:
     """The pipeline: settings → fits → figures → deck and report, swapped in at the end."""
     from bdl_demo.assets import ensure_assets
-    from bdl_demo.deck import render_deck
+    from bdl_demo.deck import check_templates, render_deck
     from bdl_demo.figures import build_figures
     from bdl_demo.fits import fit_models
     from bdl_demo.report import build_report, write_report
@@ -83,6 +96,7 @@ def build(args: argparse.Namespace) -> dict:
     missing = [m for m in model_ids if m not in settings.models]
     if missing:
         raise SettingsError(f"{args.config}: no [models.{missing[0]}] section; add it or drop it from --only")
+    check_templates(args.templates)
     node_modules = ensure_assets(PROJECT)  # before fitting: a missing npm should not wait for it
     models = fit_models(settings, args.quality, model_ids, force=args.force,
                         progressbar=not args.quiet and sys.stderr.isatty(), verbose=args.verbose,

@@ -43,9 +43,7 @@ def render_deck(out_dir: Path, *, deck: dict, models: dict[str, FittedModel], fi
 def render_html(templates: Path, *, deck, models, figures, report, used: list[str]) -> str:
     """The whole deck as one HTML page; `used` collects the figure ids it shows, in order."""
     templates = templates.resolve()
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(seconds=_seconds, percent=lambda x: f"{100 * x:.1f} %")
+    env = _environment(templates)
 
     def lookup_figure(figure_id: str) -> dict:
         """src and alt of one figure; a figure missing from the manifest is an error."""
@@ -79,6 +77,25 @@ def render_html(templates: Path, *, deck, models, figures, report, used: list[st
     except Exception as error:
         where, via = _where(error, templates)
         raise DeckError(f"{where}: {_first_line(error)}{via}") from None
+
+
+def check_templates(templates: Path) -> None:
+    """Compile every template now, so a syntax error stops the build before anything is fitted."""
+    if not (templates / SKELETON).is_file():
+        raise DeckError(f"no {SKELETON} in {templates}: point --templates at the deck's templates folder")
+    env = _environment(templates.resolve())
+    for name in env.list_templates(extensions=["j2"]):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as error:
+            raise DeckError(f"{templates.name}/{name}:{error.lineno}: {error.message}") from None
+
+
+def _environment(templates: Path) -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(seconds=_seconds, percent=lambda x: f"{100 * x:.1f} %")
+    return env
 
 
 def copy_figures(ids: list[str], figures: dict[str, dict], images_dir: Path, target: Path) -> None:

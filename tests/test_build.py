@@ -2,8 +2,10 @@
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -11,6 +13,7 @@ from conftest import ROOT
 
 PROBE = """
 import sys
+import time
 from bdl_demo.cli import main
 code = main(sys.argv[1:])
 heavy = [name for name in ("pymc", "pytensor", "matplotlib") if name in sys.modules]
@@ -103,4 +106,36 @@ def test_a_failed_build_leaves_the_previous_deck_intact(project, first_build):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "swish" in result.stderr
     assert (project / "slides" / "index.html").read_bytes() == before
+    assert not [p for p in project.iterdir() if p.name.startswith(".slides-")]
+
+
+def test_a_template_error_names_file_and_line_and_keeps_the_deck(project, first_build, tmp_path):
+    before = (project / "slides" / "index.html").read_bytes()
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    broken = templates / "linear.html.j2"
+    lines = broken.read_text().splitlines()
+    lines.insert(2, "{% if %}")
+    broken.write_text("\n".join(lines))
+    result, _ = build(project, "--templates", str(templates))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "linear.html.j2:3" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (project / "slides" / "index.html").read_bytes() == before
+
+
+def test_ctrl_c_during_a_fit_keeps_the_deck_and_caches_nothing(project, first_build, fit_cache):
+    before = (project / "slides" / "index.html").read_bytes()
+    entries = sorted((fit_cache / "fits").iterdir())
+    args = ["--quality", "draft", "--force", "--only", "deepnet", "--config", str(project / "deck.toml"),
+            "--out", str(project / "slides"), "--images", str(project / "images")]
+    process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), *args], cwd=ROOT,
+                               stderr=subprocess.PIPE, text=True)
+    assert "fitting" in process.stderr.readline()
+    time.sleep(4)  # well inside PyMC, which would swallow a KeyboardInterrupt
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=120) == 130
+    assert "interrupted" in process.stderr.read()
+    assert (project / "slides" / "index.html").read_bytes() == before
+    assert sorted((fit_cache / "fits").iterdir()) == entries
     assert not [p for p in project.iterdir() if p.name.startswith(".slides-")]
