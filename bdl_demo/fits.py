@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 import zipfile
 from pathlib import Path
 from typing import Callable
@@ -65,6 +66,7 @@ def fit_models(settings: Settings, quality: str, model_ids, *, force: bool = Fal
         network = model.network(data.n_inputs, data.n_classes)
         key = fit_key(model, network, data, profile, settings.seed)
         path = cache_dir() / "fits" / f"{model_id}-{key}.npz"
+        started = time.perf_counter()
         result = None if force else _load_cached(path, log)
         if result is None:
             log(f"fit {model_id}: fitting with {model.inference.upper()} ({quality}) …")
@@ -72,7 +74,7 @@ def fit_models(settings: Settings, quality: str, model_ids, *, force: bool = Fal
             result.save(path)
             log(f"fit {model_id}: fitted in {result.seconds:.1f} s")
         else:
-            log(f"fit {model_id}: cached")
+            log(f"fit {model_id}: cached ({time.perf_counter() - started:.2f} s)")
         fitted[model_id] = FittedModel(model_id, network, data, result)
     return fitted
 

@@ -139,3 +139,22 @@ def test_ctrl_c_during_a_fit_keeps_the_deck_and_caches_nothing(project, first_bu
     assert (project / "slides" / "index.html").read_bytes() == before
     assert sorted((fit_cache / "fits").iterdir()) == entries
     assert not [p for p in project.iterdir() if p.name.startswith(".slides-")]
+
+
+def test_missing_npm_is_one_line_with_exit_2_before_any_fitting(project, first_build, tmp_path,
+                                                                 monkeypatch, capsys):
+    from bdl_demo import cli
+
+    before = (project / "slides" / "index.html").read_bytes()
+    bare = tmp_path / "checkout"  # a checkout whose reveal.js and KaTeX were never installed
+    bare.mkdir()
+    shutil.copy(ROOT / "package.json", bare / "package.json")
+    monkeypatch.setattr(cli, "PROJECT", bare)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no npm anywhere
+    code = cli.main(["--quality", "draft", "--force", "--config", str(project / "deck.toml"),
+                     "--out", str(project / "slides"), "--images", str(project / "images"),
+                     "--templates", str(ROOT / "templates")])
+    error = capsys.readouterr().err
+    assert code == 2
+    assert error.count("\n") == 1 and "npm is missing" in error and "fit" not in error
+    assert (project / "slides" / "index.html").read_bytes() == before

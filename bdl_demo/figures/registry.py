@@ -113,8 +113,11 @@ def _build_one(spec, models, images_dir: Path, store: Path, force: bool, log) ->
     svg_path, meta_path = store / f"{key}.svg", store / f"{key}.json"
     cached = not force and svg_path.is_file() and meta_path.is_file()
     if cached:
-        data, meta = svg_path.read_bytes(), json.loads(meta_path.read_text())
-    else:
+        try:
+            data, meta = svg_path.read_bytes(), json.loads(meta_path.read_text())
+        except (OSError, ValueError):  # a damaged entry is drawn again, never a crash
+            cached = False
+    if not cached:
         data, meta = render(spec, models)
         atomic_write(svg_path, data)
         atomic_write(meta_path, json.dumps(meta, indent=1).encode())
@@ -123,7 +126,7 @@ def _build_one(spec, models, images_dir: Path, store: Path, force: bool, log) ->
     if not (target.is_file() and target.read_bytes() == data):
         atomic_write(target, data)
     seconds = time.perf_counter() - started
-    log(f"figure {spec.id}: {'cached' if cached else f'drawn in {seconds:.1f} s'}")
+    log(f"figure {spec.id}: {'cached' if cached else 'drawn'} ({seconds:.2f} s)")
     return {"file": file, **meta, "key": key, "cached": cached, "seconds": round(seconds, 3)}
 
 
