@@ -22,6 +22,7 @@ from pathlib import Path  # noqa: E402
 from bdl_demo.assets import AssetError  # noqa: E402
 from bdl_demo.data import DataError  # noqa: E402
 from bdl_demo.deck import DeckError  # noqa: E402
+from bdl_demo.serve import ServeError  # noqa: E402
 from bdl_demo.settings import MODEL_IDS, SettingsError, load_settings  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,12 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see --help)")
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return int(text)
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = Parser(prog="build.py", description="Build the Demystifying Bayesian Deep Learning deck.")
     parser.add_argument("--quality", choices=("draft", "final"), default="final",
@@ -59,6 +66,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--images", type=Path, default=PROJECT / "images", help="where figures go (default: images/)")
     parser.add_argument("--templates", type=Path, default=PROJECT / "templates",
                         help="folder of the deck's Jinja templates (default: templates/)")
+    parser.add_argument("--serve", action="store_true",
+                        help="after building, preview on http://127.0.0.1:PORT/ and rebuild + reload on every edit")
+    parser.add_argument("--port", type=_port, default=8000, help="port for --serve (default 8000; 0 picks a free one)")
     loudness = parser.add_mutually_exclusive_group()
     loudness.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     loudness.add_argument("-v", "--verbose", action="store_true", help="also print PyMC's and PyTensor's messages")
@@ -66,11 +76,14 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     previous_handler = signal.signal(signal.SIGINT, _interrupt)
     try:
         args = parse_args(argv)
         build(args)
-    except (UsageError, SettingsError, DataError, DeckError, AssetError) as error:
+        if args.serve:
+            _serve(args, argv)
+    except (UsageError, SettingsError, DataError, DeckError, AssetError, ServeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except (Interrupted, KeyboardInterrupt):
@@ -110,6 +123,27 @@ def build(args: argparse.Namespace) -> dict:
         write_report(report, staging / "report.json")
     log(f"deck: {args.out} ({report['seconds_total']:.1f} s in all)")
     return report
+
+
+def _serve(args: argparse.Namespace, argv: list[str]) -> None:
+    """Preview the deck; each rebuild runs build.py afresh, so edits to bdl_demo's code apply too."""
+    from bdl_demo.serve import rebuild_command, serve
+
+    command = [sys.executable, str(PROJECT / "build.py"), *_without_serve_flags(argv)]
+    serve(rebuild_command(command), args.out, [PROJECT / "bdl_demo", args.templates, args.config],
+          port=args.port, log=_logger(False))
+
+
+def _without_serve_flags(argv: list[str]) -> list[str]:
+    kept, skip = [], False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word == "--port":
+            skip = True
+        elif word != "--serve" and not word.startswith("--port="):
+            kept.append(word)
+    return kept
 
 
 @contextmanager

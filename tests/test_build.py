@@ -158,3 +158,23 @@ def test_missing_npm_is_one_line_with_exit_2_before_any_fitting(project, first_b
     assert code == 2
     assert error.count("\n") == 1 and "npm is missing" in error and "fit" not in error
     assert (project / "slides" / "index.html").read_bytes() == before
+
+
+def test_serve_previews_the_deck_and_stops_on_ctrl_c(project, first_build):
+    import re
+    import urllib.request
+
+    args = ["--quality", "draft", "--serve", "--port", "0", "--config", str(project / "deck.toml"),
+            "--out", str(project / "slides"), "--images", str(project / "images")]
+    process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "-q", *args], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = process.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
+        page = urllib.request.urlopen(url, timeout=10).read().decode()
+        assert "EventSource" in page and "reveal" in page
+        assert "EventSource" not in (project / "slides" / "index.html").read_text()
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    assert "Traceback" not in process.stdout.read()

@@ -80,3 +80,13 @@ def test_report_has_accuracy_for_classifiers(draft_models, model_id):
     summary = fit_summary(draft_models[model_id])
     assert 0.5 < summary["test_accuracy"] <= 1 and 0.5 < summary["test_accuracy_map"] <= 1
     assert set(summary["posterior_mean"]) == {m.name for m in draft_models[model_id].net.matrices()}
+
+
+def test_digits_mistakes_concentrate_where_the_net_is_least_sure(draft_models):
+    """What the real-data slide claims: the least sure tenth of the test set holds the mistakes."""
+    digits = draft_models["digits"]
+    p = predictive_probabilities(digits.net, digits.fit.draws, digits.data.X_test).mean(axis=0)
+    correct = p.argmax(axis=1) == digits.data.y_test
+    unsure = np.argsort(p.max(axis=1))[: len(p) // 10]
+    sure = np.setdiff1d(np.arange(len(p)), unsure)
+    assert correct[unsure].mean() < correct[sure].mean() - 0.2

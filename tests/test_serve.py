@@ -1,0 +1,271 @@
+"""The preview server: what it serves, what it refuses, and rebuild → reload (no PyMC involved)."""
+import _thread
+import http.client
+import re
+import socket
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from bdl_demo.serve import (EVENTS_PATH, RELOAD_SCRIPT, PreviewServer, RebuildError, ServeError,
+                            Watcher, rebuild_command, serve)
+
+POLL = 0.05
+SECRET = "top-secret-do-not-serve"
+
+
+class FakeBuild:
+    """A rebuild that renders index.html from a watched template, or fails when told to."""
+
+    def __init__(self, template: Path, deck: Path):
+        self.template, self.deck, self.calls, self.fail = template, deck, 0, None
+
+    def __call__(self):
+        self.calls += 1
+        if self.fail:
+            raise self.fail
+        self.deck.mkdir(exist_ok=True)
+        body = self.template.read_text()
+        (self.deck / "index.html").write_text(f"<html><body><h1>{body}</h1></body></html>")
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A watched templates folder, a deck built from it, and a secret file beside the deck."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "title.html.j2").write_text("first")
+    deck = tmp_path / "deck"
+    build = FakeBuild(templates / "title.html.j2", deck)
+    build()
+    build.calls = 0
+    for name, data in {"a.svg": "<svg/>", "f.woff2": "wOF2", "s.css": "h1{}", "r.js": "1", "x.json": "{}"}.items():
+        (deck / name).write_text(data)
+    (tmp_path / "secret.txt").write_text(SECRET)
+    return tmp_path, templates, deck, build
+
+
+@contextmanager
+def serving(deck: Path, watch: list[Path], build, poll: float = POLL):
+    """Run serve() in a thread; yield (host, port, log lines); stop it and check it ended."""
+    lines, ready, stop = [], threading.Event(), threading.Event()
+    thread = threading.Thread(target=serve, args=(build, deck, watch),
+                              kwargs=dict(port=0, log=lines.append, poll_seconds=poll, ready=ready, stop=stop))
+    thread.start()
+    assert ready.wait(5)
+    host, port = re.search(r"http://([\d.]+):(\d+)/", lines[0]).groups()
+    try:
+        yield host, int(port), lines
+    finally:
+        stop.set()
+        thread.join(5)
+        assert not thread.is_alive()
+
+
+def get(port: int, path: str) -> tuple[int, str, bytes]:
+    """Status, Content-Type and body of one GET with the path sent exactly as given."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.getheader("Content-Type"), response.read()
+    finally:
+        connection.close()
+
+
+class EventStream:
+    """An SSE client reading events one at a time."""
+
+    def __init__(self, port: int):
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        self.connection.request("GET", EVENTS_PATH)
+        self.response = self.connection.getresponse()
+        assert self.response.getheader("Content-Type") == "text/event-stream"
+        assert self.next_block() == ["retry: 1000", ": listening"]  # subscribed from here on
+
+    def next_block(self) -> list[str]:
+        lines = []
+        while True:
+            raw = self.response.readline()
+            assert raw, "the stream ended"
+            if raw.strip():
+                lines.append(raw.decode().rstrip("\n"))
+            elif lines:
+                return lines
+
+    def next_event(self) -> list[str]:
+        """The next block that is an event (comments are skipped)."""
+        while (block := self.next_block())[0].startswith(":"):
+            pass
+        return block
+
+    def close(self):
+        self.response.close()  # the response holds the socket open too
+        self.connection.close()
+
+
+def free(port: int) -> bool:
+    """Whether a new server can listen on the port."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def wait_for(condition, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_page_has_reload_script_but_the_deck_on_disk_does_not(project):
+    _, _, deck, _ = project
+    with PreviewServer(deck, port=0).start() as server:
+        assert server.url == f"http://127.0.0.1:{server.port}/"
+        assert server._httpd.socket.getsockname()[0] == "127.0.0.1"
+        status, kind, body = get(server.port, "/")
+        assert (status, kind) == (200, "text/html; charset=utf-8")
+        assert body.endswith(RELOAD_SCRIPT + b"</body></html>") and b"<h1>first</h1>" in body
+        assert get(server.port, "/index.html?x=1#y")[2] == body
+        assert b"EventSource" not in (deck / "index.html").read_bytes()
+        kinds = {name: get(server.port, f"/{name}")[:2] for name in ("a.svg", "f.woff2", "s.css", "r.js", "x.json")}
+        assert kinds == {"a.svg": (200, "image/svg+xml"), "f.woff2": (200, "font/woff2"),
+                         "s.css": (200, "text/css; charset=utf-8"), "r.js": (200, "text/javascript; charset=utf-8"),
+                         "x.json": (200, "application/json")}
+        assert get(server.port, "/missing.png")[0] == 404
+        assert get(server.port, "/favicon.ico")[:2] == (204, "image/x-icon")  # no console error
+
+
+def test_a_closed_tab_stops_listening(project):
+    _, _, deck, _ = project
+    with PreviewServer(deck, port=0).start() as server:
+        stream = EventStream(server.port)
+        assert server.listeners == 1
+        stream.close()
+        wait_for(lambda: server.listeners == 0, seconds=3)
+
+
+def test_requests_outside_the_deck_get_404(project):
+    tmp_path, _, deck, _ = project
+    (deck / "images").mkdir()
+    (deck / "images" / "leak.txt").symlink_to(tmp_path / "secret.txt")
+    (deck / "outside").symlink_to(tmp_path)
+    attempts = ["/../secret.txt", "/images/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt",
+                "/..%2fsecret.txt", "/images%2f..%2f..%2fsecret.txt", "/.%2e/secret.txt", "/%252e%252e%252fsecret.txt",
+                "/..%252fsecret.txt", f"/{tmp_path}/secret.txt", f"//{tmp_path}/secret.txt",
+                f"{tmp_path}/secret.txt", f"/%2F{str(tmp_path)[1:]}/secret.txt", "/images/leak.txt",
+                "/outside/secret.txt", "/outside/", "/..", "/%00index.html", "/..\\secret.txt"]
+    with PreviewServer(deck, port=0).start() as server:
+        for path in attempts:
+            status, _, body = get(server.port, path)
+            assert status == 404, path
+            assert SECRET.encode() not in body, path
+
+
+def test_template_edit_makes_one_rebuild_and_one_reload(project):
+    tmp_path, templates, deck, build = project
+    with serving(deck, [templates], build, poll=0.2) as (_, port, lines):
+        stream = EventStream(port)
+        for text in ("second draft", "second", "second!"):  # a burst of saves, likely across a poll
+            (templates / "title.html.j2").write_text(text)
+            time.sleep(0.02)
+        assert stream.next_event() == ["event: reload", "data: 1"]
+        assert build.calls == 1
+        assert b"<h1>second!</h1>" in get(port, "/")[2]
+        time.sleep(0.6)
+        assert build.calls == 1
+        stream.close()
+    assert any(line.startswith("changed ") and "title.html.j2" in line for line in lines)
+    assert any(line.startswith("rebuilt in ") and line.endswith("reloading 1 tab") for line in lines)
+
+
+def test_editor_noise_does_not_rebuild(project):
+    _, templates, deck, build = project
+    with serving(deck, [templates], build):
+        for name in (".title.html.j2.swp", "title.html.j2~", "4913", "#title#", ".hidden"):
+            (templates / name).write_text("x")
+        (templates / "__pycache__").mkdir()
+        (templates / "__pycache__" / "m.cpython-311.pyc").write_text("x")
+        time.sleep(10 * POLL)
+    assert build.calls == 0
+
+
+def test_failed_rebuild_logs_keeps_the_deck_and_sends_no_reload(project):
+    _, templates, deck, build = project
+    build.fail = ValueError("templates/title.html.j2:3: unexpected '}'\nmore detail")
+    with serving(deck, [templates], build) as (_, port, lines):
+        stream = EventStream(port)
+        (templates / "title.html.j2").write_text("broken")
+        wait_for(lambda: any("rebuild failed" in line for line in lines))
+        assert b"<h1>first</h1>" in get(port, "/")[2]  # the last good deck
+        build.fail = None
+        (templates / "title.html.j2").write_text("fixed")
+        assert stream.next_event() == ["event: reload", "data: 1"]  # the first reload is the fix's
+        stream.close()
+    failed = next(line for line in lines if "rebuild failed" in line)
+    assert failed.startswith("rebuild failed: ValueError: templates/title.html.j2:3: unexpected '}' (")
+    assert failed.endswith("(still serving the last good deck)") and "\n" not in failed
+    assert build.calls == 2
+
+
+def test_port_in_use_is_a_one_line_error(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ServeError, match=rf"^port {port} is in use: pass --port N$"):
+            serve(lambda: None, tmp_path, [], port=port, log=lambda line: None)
+
+
+def test_stop_ends_the_thread_and_frees_the_port(project):
+    _, templates, deck, build = project
+    with serving(deck, [templates], build) as (_, port, _lines):
+        stream = EventStream(port)
+        silent = socket.create_connection(("127.0.0.1", port))  # a client that never sends a request
+    assert free(port)
+    assert not [t for t in threading.enumerate() if t.name == "bdl_demo-serve" or "process_request" in t.name]
+    with pytest.raises((OSError, AssertionError)):
+        stream.next_event()
+    silent.close()
+
+
+def test_ctrl_c_stops_cleanly(project):
+    _, templates, deck, build = project
+    lines, ready = [], threading.Event()
+
+    def press_ctrl_c():
+        ready.wait(5)
+        _thread.interrupt_main()  # as if SIGINT reached the main thread
+
+    threading.Thread(target=press_ctrl_c).start()
+    serve(build, deck, [templates], port=0, log=lines.append, poll_seconds=POLL, ready=ready)  # returns
+    port = int(re.search(r":(\d+)/", lines[0]).group(1))
+    assert lines[-1] == "stopped serving" and free(port)
+
+
+def test_watcher_sees_added_changed_and_removed_files(tmp_path):
+    (tmp_path / "a.j2").write_text("a")
+    config = tmp_path / "deck.toml"
+    config.write_text("x = 1")
+    watcher = Watcher([tmp_path / "missing", config, tmp_path], exclude=[tmp_path / "slides"])
+    assert watcher.changes() == []
+    (tmp_path / "slides").mkdir()
+    (tmp_path / "slides" / "index.html").write_text("built")
+    (tmp_path / "b.j2").write_text("b")
+    config.write_text("x = 22")
+    (tmp_path / "a.j2").unlink()
+    assert watcher.changes() == [tmp_path / "a.j2", tmp_path / "b.j2", config]
+
+
+def test_rebuild_command_raises_on_failure():
+    rebuild_command([sys.executable, "-c", "pass"])()
+    with pytest.raises(RebuildError, match="status 3"):
+        rebuild_command([sys.executable, "-c", "raise SystemExit(3)"])()
