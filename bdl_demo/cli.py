@@ -22,7 +22,9 @@ from pathlib import Path  # noqa: E402
 from bdl_demo.assets import AssetError  # noqa: E402
 from bdl_demo.data import DataError  # noqa: E402
 from bdl_demo.deck import DeckError  # noqa: E402
+from bdl_demo.pdf import PdfError  # noqa: E402
 from bdl_demo.serve import ServeError  # noqa: E402
+from bdl_demo.standalone import StandaloneError  # noqa: E402
 from bdl_demo.settings import MODEL_IDS, SettingsError, load_settings  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -66,6 +68,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--images", type=Path, default=PROJECT / "images", help="where figures go (default: images/)")
     parser.add_argument("--templates", type=Path, default=PROJECT / "templates",
                         help="folder of the deck's Jinja templates (default: templates/)")
+    parser.add_argument("--pdf", action="store_true",
+                        help="also print the deck to slides/deck.pdf, one page per slide (needs chromium)")
+    parser.add_argument("--pdf-notes", action="store_true",
+                        help="like --pdf, with each slide's speaker notes under it")
+    parser.add_argument("--single-file", action="store_true",
+                        help="also write slides/deck-standalone.html, one file that works offline on its own")
     parser.add_argument("--serve", action="store_true",
                         help="after building, preview on http://127.0.0.1:PORT/ and rebuild + reload on every edit")
     parser.add_argument("--port", type=_port, default=8000, help="port for --serve (default 8000; 0 picks a free one)")
@@ -83,7 +91,8 @@ def main(argv=None) -> int:
         build(args)
         if args.serve:
             _serve(args, argv)
-    except (UsageError, SettingsError, DataError, DeckError, AssetError, ServeError) as error:
+    except (UsageError, SettingsError, DataError, DeckError, AssetError, ServeError,
+            PdfError, StandaloneError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except (Interrupted, KeyboardInterrupt):
@@ -119,10 +128,26 @@ def build(args: argparse.Namespace) -> dict:
     with _staging(args.out) as staging:
         render_deck(staging, deck=settings.deck, models=models, figures=figures, report=report,
                     images_dir=args.images, node_modules=node_modules, templates=args.templates)
+        _extras(args, staging, log)
         report["seconds_total"] = round(time.perf_counter() - started, 3)
         write_report(report, staging / "report.json")
     log(f"deck: {args.out} ({report['seconds_total']:.1f} s in all)")
     return report
+
+
+def _extras(args: argparse.Namespace, staging: Path, log) -> None:
+    """The one-file deck and the PDF, made from the new deck before it is swapped in."""
+    if args.single_file:
+        from bdl_demo.standalone import write_standalone
+
+        size = write_standalone(staging, staging / "deck-standalone.html")
+        log(f"single file: deck-standalone.html ({size / 1e6:.1f} MB)")
+    if args.pdf or args.pdf_notes:
+        from bdl_demo.pdf import export_pdf
+
+        started = time.perf_counter()
+        pages = export_pdf(staging, staging / "deck.pdf", notes=args.pdf_notes)
+        log(f"pdf: deck.pdf, {pages} pages ({time.perf_counter() - started:.1f} s)")
 
 
 def _serve(args: argparse.Namespace, argv: list[str]) -> None:
@@ -152,6 +177,7 @@ def _staging(out: Path):
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; the deck is meant to be served
     try:
         yield staging
     except BaseException:

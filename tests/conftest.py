@@ -36,3 +36,14 @@ def draft_models(settings, fit_cache):
     from bdl_demo.fits import fit_models
 
     return fit_models(settings, "draft", list(settings.models), log=lambda message: None)
+
+
+@pytest.fixture(scope="session")
+def real_deck(draft_models, tmp_path_factory):
+    """`build.py --quality draft` of the project itself into a temporary folder: its slides/ folder."""
+    from bdl_demo.cli import main
+
+    root = tmp_path_factory.mktemp("real")
+    code = main(["-q", "--quality", "draft", "--out", str(root / "slides"), "--images", str(root / "images")])
+    assert code == 0
+    return root / "slides"

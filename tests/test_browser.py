@@ -32,17 +32,6 @@ if not Path(CHROMIUM).exists():
     pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
 
 
-def real_draft_deck(request, tmp_path_factory) -> Path:
-    """`build.py --quality draft` of the project itself, into a temporary folder."""
-    from bdl_demo.cli import main
-
-    request.getfixturevalue("draft_models")  # the fits, shared with the other tests
-    root = tmp_path_factory.mktemp("real")
-    code = main(["-q", "--quality", "draft", "--out", str(root / "slides"), "--images", str(root / "images")])
-    assert code == 0
-    return root / "slides" / "index.html"
-
-
 class LeafSections(HTMLParser):
     """Counts <section>s with no <section> inside: the slides reveal.js will show."""
 
@@ -75,7 +64,7 @@ def deck(request, tmp_path_factory):
         synthetic_deck.build(root / "slides", root / "images")
         index = root / "slides" / "index.html"
     else:
-        index = real_draft_deck(request, tmp_path_factory)
+        index = request.getfixturevalue("real_deck") / "index.html"  # shared with the PDF and one-file tests
     report = {"outgoing": [], "failed": [], "errors": [], "name": request.param, "index": index}
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)

@@ -68,6 +68,8 @@ def test_build_writes_the_deck_and_a_full_report(project, first_build):
     assert figures and all({"file", "alt", "key", "cached", "seconds"} <= set(f) for f in figures.values())
     assert (project / "slides" / "index.html").is_file()
     assert report(project)["seconds_total"] > 0
+    for path in [project / "slides", *(project / "slides").rglob("*")]:
+        assert path.stat().st_mode & 0o004, f"{path} is not readable by a web server"
 
 
 def test_noop_rebuild_refits_nothing_redraws_nothing_and_skips_pymc(project, first_build):
