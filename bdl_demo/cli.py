@@ -74,6 +74,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="like --pdf, with each slide's speaker notes under it")
     parser.add_argument("--single-file", action="store_true",
                         help="also write slides/deck-standalone.html, one file that works offline on its own")
+    parser.add_argument("--notebook", action="store_true",
+                        help="also write slides/deck.ipynb: each slide as Markdown, each figure as the code that draws it")
     parser.add_argument("--serve", action="store_true",
                         help="after building, preview on http://127.0.0.1:PORT/ and rebuild + reload on every edit")
     parser.add_argument("--port", type=_port, default=8000, help="port for --serve (default 8000; 0 picks a free one)")
@@ -128,15 +130,21 @@ def build(args: argparse.Namespace) -> dict:
     with _staging(args.out) as staging:
         render_deck(staging, deck=settings.deck, models=models, figures=figures, report=report,
                     images_dir=args.images, node_modules=node_modules, templates=args.templates)
-        _extras(args, staging, log)
+        _extras(args, staging, models, figures, log)
         report["seconds_total"] = round(time.perf_counter() - started, 3)
         write_report(report, staging / "report.json")
     log(f"deck: {args.out} ({report['seconds_total']:.1f} s in all)")
     return report
 
 
-def _extras(args: argparse.Namespace, staging: Path, log) -> None:
-    """The one-file deck and the PDF, made from the new deck before it is swapped in."""
+def _extras(args: argparse.Namespace, staging: Path, models, figures, log) -> None:
+    """The notebook, the one-file deck and the PDF, made from the new deck before it is swapped in."""
+    if args.notebook:
+        from bdl_demo.notebook import write_notebook
+
+        write_notebook(staging / "deck.ipynb", index_html=staging / "index.html", models=models,
+                       figures=figures, images_dir=args.images, quality=args.quality, config=args.config)
+        log("notebook: deck.ipynb")
     if args.single_file:
         from bdl_demo.standalone import write_standalone
 
