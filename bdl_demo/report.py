@@ -14,7 +14,7 @@ CHECK_MODULES = ("bdl_demo.report", "bdl_demo.exact", "bdl_demo.inference", "bdl
 
 def fit_summary(model: FittedModel) -> dict:
     """Method, timing, cache state, key, MAP and posterior mean/sd of every array, and diagnostics."""
-    fit, net, data = model.fit, model.net, model.data
+    fit, net = model.fit, model.net
     summary = {
         "method": fit.method,
         "seconds": round(fit.seconds, 3),

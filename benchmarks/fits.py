@@ -70,7 +70,7 @@ def main():
                "cached_total_s": round(cached["total"], 2),
                "cached_process_s": round(cached["wall"], 2)}
     (ROOT / "benchmarks" / f"fits-{args.quality}.json").write_text(json.dumps(summary, indent=2))
-    print(f"| model | method | cold s | warm s | test acc (posterior / MAP) | exact check |")
+    print("| model | method | cold s | warm s | test acc (posterior / MAP) | exact check |")
     print("|---|---|---|---|---|---|")
     for r in rows:
         acc = "—" if r["test_accuracy"] is None else f"{r['test_accuracy']:.3f} / {r['test_accuracy_map']:.3f}"

@@ -3,6 +3,7 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+from html.parser import HTMLParser  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -47,3 +48,28 @@ def real_deck(draft_models, tmp_path_factory):
     code = main(["-q", "--quality", "draft", "--out", str(root / "slides"), "--images", str(root / "images")])
     assert code == 0
     return root / "slides"
+
+
+class LeafSections(HTMLParser):
+    """Counts the <section>s with no <section> inside: the slides reveal.js shows."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.leaves = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "section":
+            if self.stack:
+                self.stack[-1] = False  # the parent has a child section: not a leaf
+            self.stack.append(True)
+
+    def handle_endtag(self, tag):
+        if tag == "section":
+            self.leaves += self.stack.pop()
+
+
+def leaf_count(html: str) -> int:
+    """How many slides a reveal.js page has, read from its HTML."""
+    parser = LeafSections()
+    parser.feed(html)
+    return parser.leaves

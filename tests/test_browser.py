@@ -7,12 +7,12 @@ Chromium is Debian's (.ci/run installs it); without it these tests fail rather t
 from __future__ import annotations
 
 import shutil
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 import synthetic_deck
+from conftest import leaf_count
 
 pytestmark = pytest.mark.browser
 
@@ -30,30 +30,6 @@ from playwright import sync_api  # noqa: E402
 
 if not Path(CHROMIUM).exists():
     pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
-
-
-class LeafSections(HTMLParser):
-    """Counts <section>s with no <section> inside: the slides reveal.js will show."""
-
-    def __init__(self):
-        super().__init__()
-        self.stack, self.leaves = [], 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "section":
-            if self.stack:
-                self.stack[-1] = False  # the parent has a child section: not a leaf
-            self.stack.append(True)
-
-    def handle_endtag(self, tag):
-        if tag == "section":
-            self.leaves += self.stack.pop()
-
-
-def leaf_count(index: Path) -> int:
-    parser = LeafSections()
-    parser.feed(index.read_text())
-    return parser.leaves
 
 
 @pytest.fixture(scope="module", params=["synthetic", "slides"])
@@ -97,7 +73,7 @@ def test_reveal_is_ready_with_every_slide(deck):
     page = deck["page"]
     assert page.evaluate("Reveal.isReady()")
     total = page.evaluate("Reveal.getTotalSlides()")
-    assert total == leaf_count(deck["index"])
+    assert total == leaf_count(deck["index"].read_text())
     assert total >= 40
 
 

@@ -8,7 +8,6 @@ and draws exactly the figures it embeds.
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 from xml.dom import minidom
 
@@ -18,6 +17,7 @@ from nbclient import NotebookClient
 from nbconvert import SlidesExporter
 
 from bdl_demo.notebook import SlideReader, setup_code, write_notebook
+from conftest import leaf_count
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -40,30 +40,6 @@ to everyone.</aside></section>
 </code></pre>
 </section>
 </section></div></body></html>"""
-
-
-class LeafSections(HTMLParser):
-    """Counts the <section>s with no <section> inside: the slides reveal.js shows."""
-
-    def __init__(self):
-        super().__init__()
-        self.stack, self.leaves = [], 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "section":
-            if self.stack:
-                self.stack[-1] = False
-            self.stack.append(True)
-
-    def handle_endtag(self, tag):
-        if tag == "section":
-            self.leaves += self.stack.pop()
-
-
-def leaf_count(html: str) -> int:
-    parser = LeafSections()
-    parser.feed(html)
-    return parser.leaves
 
 
 def slide_type(cell) -> str:
