@@ -6,12 +6,10 @@ so the math plugin finds KaTeX at lib/katex/dist/… and nothing is fetched from
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 import subprocess
 from pathlib import Path
-
-log = logging.getLogger(__name__)
+from typing import Callable
 
 PACKAGES = ("reveal.js", "katex")
 
@@ -28,7 +26,7 @@ class AssetError(Exception):
     """The front-end assets cannot be installed; the one-line message says what to do."""
 
 
-def ensure_assets(project_root: Path) -> Path:
+def ensure_assets(project_root: Path, log: Callable[[str], None] = lambda message: None) -> Path:
     """Return node_modules with the pinned reveal.js and KaTeX, running npm when they are missing."""
     node_modules = project_root / "node_modules"
     wanted = _pinned_versions(project_root)
@@ -40,8 +38,8 @@ def ensure_assets(project_root: Path) -> Path:
                          "install Node.js with npm (e.g. apt-get install npm), then build again")
     has_lock = (project_root / "package-lock.json").is_file()
     command = [npm, "ci" if has_lock else "install", "--no-audit", "--no-fund"]
-    log.info("installing reveal.js %s and KaTeX %s: %s", wanted["reveal.js"], wanted["katex"],
-             " ".join(command[1:]))
+    log(f"assets: installing reveal.js {wanted['reveal.js']} and KaTeX {wanted['katex']} "
+        f"(npm {command[1]}) …")
     done = subprocess.run(command, cwd=project_root, capture_output=True, text=True)
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip() and "warn" not in line]

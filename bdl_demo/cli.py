@@ -121,7 +121,7 @@ def build(args: argparse.Namespace) -> dict:
     if missing:
         raise SettingsError(f"{args.config}: no [models.{missing[0]}] section; add it or drop it from --only")
     check_templates(args.templates)
-    node_modules = ensure_assets(PROJECT)  # before fitting: a missing npm should not wait for it
+    node_modules = ensure_assets(PROJECT, log)  # before fitting: a missing npm should not wait for it
     models = fit_models(settings, args.quality, model_ids, force=args.force,
                         progressbar=not args.quiet and sys.stderr.isatty(), verbose=args.verbose,
                         log=log)
@@ -162,7 +162,8 @@ def _serve(args: argparse.Namespace, argv: list[str]) -> None:
     """Preview the deck; each rebuild runs build.py afresh, so edits to bdl_demo's code apply too."""
     from bdl_demo.serve import rebuild_command, serve
 
-    command = [sys.executable, str(PROJECT / "build.py"), *_without_serve_flags(argv)]
+    quiet = [] if args.verbose or args.quiet else ["-q"]  # the server reports each rebuild itself
+    command = [sys.executable, str(PROJECT / "build.py"), *quiet, *_without_serve_flags(argv)]
     serve(rebuild_command(command), args.out, [PROJECT / "bdl_demo", args.templates, args.config],
           port=args.port, log=_logger(False))
 

@@ -8,7 +8,7 @@ import pytensor.tensor as pt
 
 from bdl_demo.network import Network
 
-ACTIVATIONS = {
+ACTIVATIONS = {  # the symbolic twins of network.ACTIVATIONS
     "identity": lambda z: z,
     "sigmoid": pm.math.sigmoid,
     "tanh": pt.tanh,
@@ -18,22 +18,23 @@ ACTIVATIONS = {
 
 
 def bayesian_network(net: Network, X, y, initvals=None, total_size=None) -> pm.Model:
-    """Build the PyMC model of `net` for inputs X and targets y (arrays or minibatches)."""
-    initvals = initvals or {}
+    """A Normal prior on every weight and bias, then the likelihood of the observed y.
+
+    X and y may be minibatches; total_size is then the number of rows in all the data.
+    """
+    start = initvals or {}
     with pm.Model() as model:
         Z = X
-        for number, layer in enumerate(net.layers, start=1):
-            W = pm.Normal(f"W{number}", 0, net.weight_sd, shape=(net.widths[number - 1], layer.width),
-                          initval=initvals.get(f"W{number}"))
-            b = pm.Normal(f"b{number}", 0, net.bias_sd, shape=layer.width,
-                          initval=initvals.get(f"b{number}"))
+        for n, (layer, n_in) in enumerate(zip(net.layers, net.widths), start=1):
+            W = pm.Normal(f"W{n}", 0, net.weight_sd, shape=(n_in, layer.width), initval=start.get(f"W{n}"))
+            b = pm.Normal(f"b{n}", 0, net.bias_sd, shape=layer.width, initval=start.get(f"b{n}"))
             Z = ACTIVATIONS[layer.activation](Z @ W + b)
 
-        if net.likelihood == "normal":
+        if net.likelihood == "normal":  # one output: the mean of y
             pm.Normal("y", mu=Z[:, 0], sigma=net.noise_sd, observed=y, total_size=total_size)
-        elif net.likelihood == "bernoulli":
+        elif net.likelihood == "bernoulli":  # one output: the probability of class 1
             pm.Bernoulli("y", p=Z[:, 0], observed=y, total_size=total_size)
-        else:
+        else:  # one output per class: the class probabilities
             pm.Categorical("y", p=Z, observed=y, total_size=total_size)
     return model
 

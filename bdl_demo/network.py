@@ -11,25 +11,28 @@ import numpy as np
 
 from bdl_demo.palette import BIAS_COLOR, WEIGHT_COLOR
 
-ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "softmax")
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Turn scores into class probabilities along the last axis (shifted by the max: no overflow)."""
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+ACTIVATIONS = {
+    "identity": lambda z: z,
+    "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+    "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0),
+    "softmax": softmax,
+}
 HIDDEN_ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu")
 LIKELIHOOD_OF_OUTPUT = {"identity": "normal", "sigmoid": "bernoulli", "softmax": "categorical"}
 
 
 def activate(name: str, z: np.ndarray) -> np.ndarray:
-    """Apply a named activation function to the last axis of `z`."""
-    if name == "identity":
-        return z
-    if name == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-z))
-    if name == "tanh":
-        return np.tanh(z)
-    if name == "relu":
-        return np.maximum(z, 0.0)
-    if name == "softmax":
-        e = np.exp(z - z.max(axis=-1, keepdims=True))
-        return e / e.sum(axis=-1, keepdims=True)
-    raise ValueError(f"unknown activation {name!r}; use one of {', '.join(ACTIVATIONS)}")
+    """Apply the activation called `name`, e.g. activate("tanh", z)."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; use one of {', '.join(ACTIVATIONS)}")
+    return ACTIVATIONS[name](z)
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,8 @@ class Network:
             if layer.width < 1:
                 raise ValueError(f"layer width must be at least 1, got {layer.width}")
             if layer.activation not in HIDDEN_ACTIVATIONS:
-                raise ValueError(f"unknown activation {layer.activation!r}")
+                raise ValueError(f"unknown activation {layer.activation!r}; "
+                                 f"use one of {', '.join(HIDDEN_ACTIVATIONS)}")
 
     @property
     def likelihood(self) -> str:
@@ -127,11 +131,13 @@ class Network:
         """
         Z = X
         for number, layer in enumerate(self.layers, start=1):
-            Z = activate(layer.activation, Z @ params[f"W{number}"] + params[f"b{number}"][..., None, :])
+            W, b = params[f"W{number}"], params[f"b{number}"]
+            b_row = b[..., None, :]  # one row of biases, added to every input row (per draw)
+            Z = ACTIVATIONS[layer.activation](Z @ W + b_row)
         return Z
 
     def nodes(self) -> list[Node]:
-        """One node per unit, layer by layer (bias units are drawn as edges' sources, not nodes)."""
+        """One node per unit, layer by layer; biases are not nodes (the diagram adds a "1" unit)."""
         return [
             Node(f"n{layer}_{index}", layer, index)
             for layer, width in enumerate(self.widths)
