@@ -97,6 +97,23 @@ def test_every_image_loaded_with_alt_text(deck):
     assert [i["src"] for i in images if not i["alt"].strip()] == []
 
 
+def test_slide_text_is_at_least_18_px_at_1280_by_720(deck):
+    """Readable from the back of a room: no slide text (outside equations) under 18 px."""
+    small = deck["page"].evaluate("""() => {
+        const scale = Reveal.getScale(), found = [];
+        document.querySelectorAll('.reveal .slides section').forEach(slide => {
+            if (slide.querySelector('section')) return;
+            slide.querySelectorAll('*').forEach(e => {
+                if (e.closest('aside, .katex')) return;
+                if (![...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) return;
+                const px = parseFloat(getComputedStyle(e).fontSize) * scale;
+                if (px < 17.95) found.push(`${e.tagName}.${e.className} ${px.toFixed(1)} px`);
+            });
+        });
+        return found; }""")
+    assert small == []
+
+
 def test_every_slide_has_speaker_notes(deck):
     silent = deck["page"].evaluate("""[...document.querySelectorAll('.reveal .slides section')]
         .filter(s => !s.querySelector('section'))
