@@ -104,12 +104,13 @@ def test_diagram_collapses_wide_layers_but_keeps_real_indices():
 def shown_entries(net: Network) -> int:
     """How many weight and bias cells the matrix view shows for `net`, ellipses excluded."""
     from bdl_demo.figures.common import shown_indices
-    from bdl_demo.figures.matrix import MAX_CELLS
+    from bdl_demo.figures.matrix import MAX_CELLS, MAX_ROWS
 
-    def count(n):
-        return sum(i is not None for i in shown_indices(n, MAX_CELLS))
+    def count(n, most):
+        return sum(i is not None for i in shown_indices(n, most))
 
-    return sum(count(a) * count(b) + count(b) for a, b in zip(net.widths, net.widths[1:]))
+    return sum(count(a, MAX_ROWS) * count(b, MAX_CELLS) + count(b, MAX_CELLS)
+               for a, b in zip(net.widths, net.widths[1:]))
 
 
 @pytest.mark.parametrize("net", [SMALL_NET, networks()["deepnet"], networks()["linear"]],
@@ -185,3 +186,34 @@ def test_kde_is_a_density():
     grid = np.linspace(-6, 6, 2001)
     density = kde(np.random.default_rng(1).normal(size=500), grid)
     assert abs(density.sum() * (grid[1] - grid[0]) - 1) < 1e-3
+
+
+def test_each_activation_has_its_own_glyph():
+    from matplotlib.figure import Figure
+
+    from bdl_demo.figures.diagram import _glyph
+
+    shapes = set()
+    for activation in ("identity", "sigmoid", "tanh", "relu", "softmax"):
+        ax = Figure().add_axes((0, 0, 1, 1))
+        _glyph(ax, 0.0, 0.0, 1.0, activation, f"glyph-{activation}")
+        lines = tuple(tuple(np.round(line.get_xydata(), 2).ravel()) for line in ax.lines)
+        bars = tuple(tuple(np.round(patch.get_bbox().bounds, 2)) for patch in ax.patches)
+        shapes.add((lines, bars))
+    assert len(shapes) == 5
+
+
+def test_weight_maps_have_round_evenly_spaced_ticks():
+    from bdl_demo.figures.realdata import round_ticks
+
+    assert round_ticks(64) == [1, 16, 32, 48, 64]
+    assert round_ticks(20) == [1, 5, 10, 15, 20]
+    assert round_ticks(10) == list(range(1, 11))
+
+
+def test_equal_priors_are_named_once():
+    from bdl_demo.figures.matrix import _footer
+
+    z_prime, cells = _footer(synthetic_model("deepnet"), "posterior")
+    assert "Z'" in z_prime and "W + b" in z_prime
+    assert cells.endswith("N(0, 1) for every weight and bias")

@@ -22,13 +22,19 @@ def activations():
         ax.axhline(0, color=palette.GRID_COLOR, linewidth=1, zorder=0)
         ax.axvline(0, color=palette.GRID_COLOR, linewidth=1, zorder=0)
         ax.plot(z, activate(name, z), color=palette.ACTIVATION_COLOR, linewidth=3.5, gid=f"curve-{name}")
-        ax.set(xlim=(-4, 4), ylim=(-4, 4) if name in ("identity", "relu") else (-1.2, 1.2), xlabel="$z$")
+        ax.set(xlim=(-4, 4), ylim=(-4, 4) if name in ("identity", "relu") else (-1.2, 1.2), xlabel="$z$",
+               xticks=(-3, 0, 3), yticks=_activation_ticks(name))
         ax.set_title(title, color=palette.ACTIVATION_COLOR, fontweight="bold")
     _softmax_panel(figure.add_axes((0.04 + 4 * width, 0.2, 0.8 * width, 0.66)))
     alt = ("The activation functions: identity keeps z, sigmoid squashes z into (0, 1), tanh into "
            "(−1, 1), ReLU keeps positive z and zeroes the rest; softmax turns the scores 2, 1 and "
            "0.1 of three classes into probabilities 0.66, 0.24 and 0.10 that sum to one.")
     return figure, alt
+
+
+def _activation_ticks(name: str) -> tuple[float, ...]:
+    """Three y ticks per curve: its range and the middle."""
+    return {"sigmoid": (0, 0.5, 1), "tanh": (-1, 0, 1)}.get(name, (-4, 0, 4))
 
 
 def _softmax_panel(ax):
@@ -40,7 +46,7 @@ def _softmax_panel(ax):
     ax.bar(positions + 0.2, probabilities, width=0.4, color=palette.ACTIVATION_COLOR,
            label="probability", gid="softmax-probabilities")
     ax.set_xticks(positions, labels=["A", "B", "C"])
-    ax.set_ylim(0, 2.6)
+    ax.set(ylim=(0, 2.6), yticks=(0, 1, 2))
     ax.set_title("softmax", color=palette.ACTIVATION_COLOR, fontweight="bold")
     ax.legend(loc="upper right", frameon=False, fontsize=style.SMALL, handlelength=1)
     ax.set_xlabel("class")
@@ -60,7 +66,7 @@ def bayes_rule(model: FittedModel):
             ax.plot(w, likelihood, color=palette.MODEL_COLOR, linewidth=1.5, linestyle="--")
         ax.fill_between(w, density, color=color, alpha=0.25, linewidth=0)
         ax.plot(w, density, color=color, linewidth=3, gid=f"bayes-{title}")
-        ax.set(xlim=(w[0], w[-1]), ylim=(0, 1.1 * density.max()), yticks=[], xlabel="slope $w$")
+        ax.set(xlim=(w[0], w[-1]), ylim=(0, 1.35 * density.max()), yticks=[], xlabel="slope $w$")
         ax.spines["left"].set_visible(False)
         ax.set_title(title, color=color, fontweight="bold")
         ax.text(0.03, 0.93, note, transform=ax.transAxes, va="top", fontsize=style.SMALL)

@@ -1,22 +1,22 @@
 """The neural diagram: a column of nodes per layer, red weight edges, teal bias edges.
 
-Every non-input node carries its activation as a small orange curve. In the point version an
-edge's width is the size of its MAP weight; in the Bayesian twin the width is the size of the
-posterior mean and the opacity how sure the posterior is of it (|mean| / sd), so the
+Every non-input node carries its activation as a small orange glyph of its own. In the point
+version an edge's width is the size of its MAP weight; in the Bayesian twin the width is the size
+of the posterior mean and the opacity how sure the posterior is of it (|mean| / sd), so the
 connections the data pinned down stand out.
 """
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.patches import Circle, FancyBboxPatch
+from matplotlib.patches import Circle, FancyBboxPatch, Rectangle
 
 from bdl_demo import palette
 from bdl_demo.figures import common, style
 from bdl_demo.fit import FittedModel
 
 MAX_NODES = 8  # per column; wider layers show their first nodes, "⋮" and the last
-LEFT, RIGHT, TOP, BOTTOM = 0.9, 0.9, 0.45, 1.35  # inches kept for labels around the nodes
-FOOTER = 0.3  # inches from the bottom to the line that explains the edges
+LEFT, RIGHT, TOP, BOTTOM = 0.8, 0.8, 0.3, 1.2  # inches kept for labels around the nodes
+FOOTER = 0.2  # inches from the bottom to the line that explains the edges
 
 
 def network_diagram(model: FittedModel, estimate: str = "point", max_nodes: int = MAX_NODES):
@@ -55,7 +55,7 @@ def _positions(widths, max_nodes, size) -> tuple[dict, float]:
         for index, y in zip(shown, ys):
             if index is not common.ELLIPSIS:  # its slot stays empty for the "⋮"
                 positions[(layer, index)] = (xs[layer], y)
-    return positions, min(0.24, 0.32 * step)
+    return positions, min(0.24, 0.38 * step)
 
 
 def _edge_styles(model: FittedModel, estimate: str):
@@ -102,7 +102,7 @@ def _draw_column(ax, positions, layer, width, radius, activation, net):
                             edgecolor=palette.ACTIVATION_COLOR if activation else palette.DATA_COLOR,
                             gid=f"node-n{layer}_{index}"))
         if activation:
-            _glyph(ax, x, y, radius, activation)
+            _glyph(ax, x, y, radius, activation, f"glyph-{activation}-n{layer}_{index}")
         _node_label(ax, x, y, radius, layer, index, net)
     _column_ellipsis(ax, entries, radius)
     if ("bias", layer) in positions:
@@ -113,8 +113,8 @@ def _draw_column(ax, positions, layer, width, radius, activation, net):
         ax.text(x, y, "1", ha="center", va="center", color="white", fontsize=style.SMALL,
                 fontweight="bold", zorder=4)
     x = entries[0][1][0]
-    ax.text(x, BOTTOM - 0.35, f"{width}", ha="center", va="center", fontsize=style.BIG)
-    ax.text(x, BOTTOM - 0.72, activation or "inputs", ha="center", va="center", fontsize=style.SMALL,
+    ax.text(x, BOTTOM - 0.36, f"{width}", ha="center", va="center", fontsize=style.BIG)
+    ax.text(x, BOTTOM - 0.68, activation or "inputs", ha="center", va="center", fontsize=style.SMALL,
             color=palette.ACTIVATION_COLOR if activation else palette.TEXT_COLOR)
 
 
@@ -125,18 +125,29 @@ def _column_ellipsis(ax, entries, radius):
         ax.text(x, (y0 + y1) / 2, "\u22ee", ha="center", va="center", fontsize=style.BIG)
 
 
-def _glyph(ax, x, y, radius, activation):
-    """The activation's shape drawn inside its node, in the activation colour."""
+def _glyph(ax, x, y, radius, activation, gid):
+    """The activation's own shape inside its node: line, S from 0 up, S through 0, hinge or bars."""
     t = np.linspace(-1, 1, 25)
+    w, h = 0.6 * radius, 0.5 * radius  # half-width and half-height of the glyph's box
+    axis = {"sigmoid": -1.0, "tanh": 0.0}.get(activation)  # where the glyph's zero line sits
+    if axis is not None:
+        ax.plot([x - 1.15 * w, x + 1.15 * w], [y + h * axis] * 2, color=palette.PRIOR_COLOR,
+                linewidth=1.3, zorder=3.5)
+    if activation == "softmax":  # three bars that sum to one, as in the basics figure
+        for k, share in enumerate((0.66, 0.24, 0.10)):
+            left = x - w + k * 2 * w / 3
+            ax.add_patch(Rectangle((left + 0.1 * w, y - h), 0.45 * w, 2 * h * share / 0.66,
+                                   facecolor=palette.ACTIVATION_COLOR, linewidth=0, zorder=4,
+                                   gid=f"{gid}-{k}"))
+        return
     shape = {
         "identity": t,
-        "sigmoid": np.tanh(2.5 * t),
-        "softmax": np.tanh(2.5 * t),
-        "tanh": np.tanh(2.5 * t),
+        "sigmoid": 2 / (1 + np.exp(-5 * t)) - 1,  # from 0 (the bottom line) to 1
+        "tanh": np.tanh(2.5 * t),  # from -1 to 1, crossing the centre line
         "relu": 2 * np.maximum(t, 0) - 1,
     }[activation]
-    ax.plot(x + 0.6 * radius * t, y + 0.5 * radius * shape, color=palette.ACTIVATION_COLOR,
-            linewidth=1.8, zorder=4)
+    line, = ax.plot(x + w * t, y + h * shape, color=palette.ACTIVATION_COLOR, linewidth=1.8, zorder=4)
+    line.set_gid(gid)
 
 
 def _node_label(ax, x, y, radius, layer, index, net):
@@ -152,8 +163,8 @@ def _node_label(ax, x, y, radius, layer, index, net):
 def _footer(estimate: str) -> str:
     """The line that says how to read an edge."""
     if estimate == "point":
-        return "line width: size of the MAP weight (red) or bias (teal)"
-    return "width: size of the posterior mean; opacity: |mean| / sd"
+        return "width: size of the MAP weight (red) or bias (teal)"
+    return "width: |posterior mean|; opacity: |mean| / sd"
 
 
 def _alt(model: FittedModel, estimate: str, max_nodes: int) -> str:

@@ -12,9 +12,9 @@ from bdl_demo import palette
 from bdl_demo.figures import common, style
 from bdl_demo.fit import FittedModel
 
-MAP_AXES = (0.13, 0.13, 0.6, 0.75)  # figure fractions; the same for every twin
-COLORBAR_AXES = (0.78, 0.13, 0.035, 0.75)
-LINE_AXES = (0.15, 0.13, 0.8, 0.75)
+MAP_AXES = (0.14, 0.17, 0.59, 0.72)  # figure fractions; the same for every twin
+COLORBAR_AXES = (0.77, 0.17, 0.035, 0.72)
+LINE_AXES = (0.14, 0.17, 0.81, 0.72)
 N_LINES = 40  # posterior lines or boundaries drawn
 MAP_DRAWS = 300  # posterior draws averaged for a probability map
 GRID = 80  # points along each side of a probability map
@@ -98,7 +98,7 @@ def parameters_view(model: FittedModel, estimate: str = "point"):
     panels = [("W1", "slope $w$", palette.WEIGHT_COLOR, model.net.weight_sd, "slope"),
               ("b1", "intercept $b$", palette.BIAS_COLOR, model.net.bias_sd, "intercept")]
     for k, (name, label, color, prior_sd, truth_key) in enumerate(panels):
-        ax = figure.add_axes((0.1 + 0.47 * k, 0.16, 0.38, 0.7))
+        ax = figure.add_axes((0.08 + 0.5 * k, 0.2, 0.4, 0.6))
         draws = model.fit.draws[name].reshape(len(model.fit.draws[name]), -1)[:, 0]
         half = common.symmetric_range(draws, prior_sd)
         grid = np.linspace(-half, half, 300)
@@ -107,25 +107,32 @@ def parameters_view(model: FittedModel, estimate: str = "point"):
             value = float(model.fit.map[name].ravel()[0])
             ax.plot([value, value], [0, posterior.max()], color=color, linewidth=3, gid=f"point-{name}")
             ax.plot([value], [0], "o", color=color, markersize=10, clip_on=False)
-            ax.set_title(f"{label}\n{style.signed(value, 2)}", fontsize=style.MEDIUM, color=color)
+            ax.set_title(f"{label}\n{style.signed(value, 2)}", fontsize=style.MEDIUM, color=color, pad=14)
         else:
             ax.fill_between(grid, common.normal_pdf(grid, prior_sd), color=palette.PRIOR_COLOR,
                             alpha=0.35, linewidth=0, label="prior")
             ax.plot(grid, posterior, color=color, linewidth=3, label="posterior", gid=f"density-{name}")
             ax.set_title(f"{label}\n{style.signed(draws.mean(), 2)} ± {draws.std(ddof=1):.2f}",
-                         fontsize=style.MEDIUM, color=color)
+                         fontsize=style.MEDIUM, color=color, pad=14)
         if truth_key in model.data.truth:
-            ax.axvline(model.data.truth[truth_key], color=palette.DATA_COLOR, linestyle=":",
-                       linewidth=1.5)
+            _truth_line(ax, model.data.truth[truth_key], name)
         ax.set(xlim=(-half, half), ylim=(0, 1.15 * posterior.max()), yticks=[])
         ax.spines["left"].set_visible(False)
     figure.text(0.5, 0.03, _parameters_key(estimate, model), ha="center", fontsize=style.SMALL)
     return figure, _parameters_alt(model, estimate)
 
 
+def _truth_line(ax, value: float, name: str):
+    """The true value: a dashed black line drawn over the MAP spike, marked by a triangle on top."""
+    ax.axvline(value, color=palette.DATA_COLOR, linestyle=(0, (3, 3)), linewidth=1.8, zorder=5,
+               gid=f"truth-{name}")
+    ax.plot([value], [1.0], "v", color=palette.DATA_COLOR, markersize=11, clip_on=False, zorder=5,
+            transform=ax.get_xaxis_transform())
+
+
 def _parameters_key(estimate: str, model: FittedModel) -> str:
     """The line under the panels that says what the marks mean."""
-    truth = ", truth dotted" if model.data.truth else ""
+    truth = ", truth dashed" if model.data.truth else ""
     if estimate == "point":
         return f"MAP: one number each{truth}"
     return f"posterior solid, prior grey{truth}"
@@ -137,8 +144,10 @@ def _parameters_alt(model: FittedModel, estimate: str) -> str:
         w, b = (float(model.fit.map[k].ravel()[0]) for k in ("W1", "b1"))
         return f"The slope and intercept of the linear model as single MAP values: slope {w:.2f}, intercept {b:.2f}."
     mean, sd = model.fit.posterior_mean(), model.fit.posterior_sd()
+    priors = (f"N(0, {model.net.weight_sd:g}) priors" if model.net.weight_sd == model.net.bias_sd else
+              f"N(0, {model.net.weight_sd:g}) and N(0, {model.net.bias_sd:g}) priors")
     return ("The slope and intercept of the linear model as posterior densities over their faint "
-            f"N(0, {model.net.weight_sd:g}) priors: slope {float(mean['W1'].ravel()[0]):.2f} ± "
+            f"{priors}: slope {float(mean['W1'].ravel()[0]):.2f} ± "
             f"{float(sd['W1'].ravel()[0]):.2f}, intercept {float(mean['b1'].ravel()[0]):.2f} ± "
             f"{float(sd['b1'].ravel()[0]):.2f}.")
 

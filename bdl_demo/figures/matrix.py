@@ -13,15 +13,16 @@ from bdl_demo import palette
 from bdl_demo.figures import common, style
 from bdl_demo.fit import FittedModel
 
-MAX_CELLS = 5  # per dimension; larger dimensions show their first cells, "…" and the last
+MAX_CELLS = 5  # across; wider dimensions show their first cells, "…" and the last
+MAX_ROWS = 4  # down, so three stacked layers keep cells tall enough for slide-sized numbers
 DATA_BOX = 0.9  # inches: the width of the X, Z' and Z boxes, whose cells are not drawn
 OPERATOR = 0.45  # inches for "·", "+" and "="
 ARROW = 1.1  # inches for the activation arrow
-LABEL = 0.4  # inches above each block for its name and shape
-GAP = 0.22  # inches between layers
-FOOTER = 0.45  # inches for the line that says what a cell shows
-MARGIN = 0.2
-SIZE = (12.0, 6.2)
+LABEL = 0.34  # inches above each block for its name and shape
+GAP = 0.2  # inches between layers
+FOOTER = 0.62  # inches for the two lines that say what Z' is and what a cell shows
+MARGIN = 0.12
+SIZE = (12.0, style.FULL[1])
 
 
 def matrix_view(model: FittedModel, estimate: str = "point"):
@@ -33,21 +34,21 @@ def matrix_view(model: FittedModel, estimate: str = "point"):
     y_top = layout["top"]
     for number in range(1, len(model.net.widths)):
         y_top = _draw_layer(ax, model, number, values, estimate, layout, y_top)
-    ax.text(SIZE[0] / 2, MARGIN + FOOTER / 2, _footer(model, estimate), ha="center", va="center",
-            fontsize=style.SMALL, color=palette.TEXT_COLOR)
+    for line, text in enumerate(_footer(model, estimate)):
+        ax.text(SIZE[0] / 2, MARGIN + FOOTER * (0.75 - 0.5 * line), text, ha="center", va="center",
+                fontsize=style.SMALL, color=palette.TEXT_COLOR)
     return figure, _alt(model, estimate)
 
 
 def _layout(widths: tuple[int, ...], size) -> dict:
     """Cell sizes that fit the widest layer across and all layers stacked down the figure."""
-    slots = [len(common.shown_indices(n, MAX_CELLS)) for n in widths]
-    pairs = list(zip(slots, slots[1:]))
+    columns = [len(common.shown_indices(n, MAX_CELLS)) for n in widths[1:]]
+    rows = sum(max(len(common.shown_indices(n, MAX_ROWS)), 2) for n in widths[:-1])
     fixed = 2 * MARGIN + 3 * OPERATOR + ARROW + 3 * DATA_BOX
-    cell_w = min(2.0, (size[0] - fixed) / max(2 * s_out for _, s_out in pairs))
-    rows = sum(max(s_in, 2) for s_in, _ in pairs)
-    free_h = size[1] - 2 * MARGIN - FOOTER - len(pairs) * (LABEL + GAP)
+    cell_w = min(2.0, (size[0] - fixed) / max(2 * c for c in columns))
+    free_h = size[1] - 2 * MARGIN - FOOTER - len(columns) * (LABEL + GAP)
     cell_h = min(0.6 * cell_w, free_h / rows)
-    used_h = rows * cell_h + len(pairs) * (LABEL + GAP)
+    used_h = rows * cell_h + len(columns) * (LABEL + GAP)
     top = size[1] - MARGIN - (size[1] - 2 * MARGIN - FOOTER - used_h) / 2
     return {"cell_w": cell_w, "cell_h": cell_h, "top": top}
 
@@ -56,7 +57,7 @@ def _draw_layer(ax, model: FittedModel, number: int, values, estimate, layout, y
     """Draw X · W + b = Z' → Z for one layer, centred across the figure; return the next layer's top."""
     net, n = model.net, len(model.data.X_train)
     n_in, n_out = net.widths[number - 1], net.widths[number]
-    rows, cols = common.shown_indices(n_in, MAX_CELLS), common.shown_indices(n_out, MAX_CELLS)
+    rows, cols = common.shown_indices(n_in, MAX_ROWS), common.shown_indices(n_out, MAX_CELLS)
     cw, ch = layout["cell_w"], layout["cell_h"]
     height = max(len(rows), 2) * ch
     top = y_top - LABEL
@@ -176,13 +177,20 @@ def _density(ax, draws, prior_sd, half_range, x, y, cw, ch, color, gid):
     line.set_gid(f"density-{gid}")
 
 
-def _footer(model: FittedModel, estimate: str) -> str:
-    """The line under the matrices that says what a cell shows."""
+def _footer(model: FittedModel, estimate: str) -> tuple[str, str]:
+    """The lines under the matrices: what Z' is, and what a cell shows."""
+    z_prime = r"$Z'$ = input · $W + b$: the layer's output before its activation (orange arrow)"
     if estimate == "point":
-        return "each cell: the MAP value of that weight or bias"
-    net = model.net
-    return (f"each cell: that parameter's posterior (solid) over its prior (grey), "
-            f"N(0, {net.weight_sd:g}) for weights, N(0, {net.bias_sd:g}) for biases")
+        return z_prime, "each cell: the MAP value of that weight or bias"
+    cells = f"each cell: that parameter's posterior (solid) over its prior (grey), {_priors(model.net)}"
+    return z_prime, cells
+
+
+def _priors(net) -> str:
+    """The priors in words: one phrase when weights and biases share theirs."""
+    if net.weight_sd == net.bias_sd:
+        return f"N(0, {net.weight_sd:g}) for every weight and bias"
+    return f"N(0, {net.weight_sd:g}) for weights, N(0, {net.bias_sd:g}) for biases"
 
 
 def _alt(model: FittedModel, estimate: str) -> str:

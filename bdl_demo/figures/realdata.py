@@ -15,7 +15,7 @@ from bdl_demo.fit import FittedModel
 
 TEST_AXES = (0.08, 0.17, 0.79, 0.72)  # figure fractions, the same for the three test matrices
 TEST_COLORBAR = (0.89, 0.17, 0.02, 0.72)
-N_UNSURE = 6  # test digits shown in the "least sure" figure
+N_UNSURE = 5  # test digits shown in the "least sure" figure
 _PREDICTIVE: dict = {}  # test-set summaries by fit key, shared by the figures of one build
 
 
@@ -30,8 +30,8 @@ def layer_weights(model: FittedModel, layer: int):
     panels = [(mean, palette.WEIGHT_CMAP, -limit, limit, f"posterior mean of $W_{{{layer}}}$"),
               (sd, palette.UNCERTAINTY_CMAP, 0.0, float(sd.max()), "posterior sd")]
     for k, (values, cmap, low, high, title) in enumerate(panels):
-        ax = figure.add_axes((0.07 + 0.48 * k, 0.14, 0.34, 0.74))
-        cax = figure.add_axes((0.42 + 0.48 * k, 0.14, 0.015, 0.74))
+        ax = figure.add_axes((0.07 + 0.5 * k, 0.14, 0.32, 0.74))
+        cax = figure.add_axes((0.4 + 0.5 * k, 0.14, 0.015, 0.74))
         image = ax.imshow(values, cmap=cmap, vmin=low, vmax=high, aspect="auto",
                           rasterized=True, gid=f"weights-{'mean' if k == 0 else 'sd'}")
         figure.colorbar(image, cax=cax)
@@ -52,10 +52,21 @@ def _input_name(model: FittedModel, layer: int) -> str:
 
 
 def _integer_ticks(ax, n_rows: int, n_cols: int):
-    """A few 1-based tick labels on each axis of a heatmap."""
+    """1-based tick labels at round, evenly spaced units on each axis of a heatmap."""
     for axis, n in ((ax.yaxis, n_rows), (ax.xaxis, n_cols)):
-        ticks = np.unique(np.linspace(0, n - 1, min(n, 5)).round().astype(int))
-        axis.set_ticks(ticks, labels=[str(t + 1) for t in ticks])
+        ticks = round_ticks(n)
+        axis.set_ticks([t - 1 for t in ticks], labels=[str(t) for t in ticks])
+
+
+ROUND_STEPS = (5, 10, 16, 20, 25, 50, 100, 200, 250, 500, 1000)  # 16: two rows of an 8×8 image
+
+
+def round_ticks(n: int, most: int = 5) -> list[int]:
+    """1 and the multiples of a round step up to n: 1, 16, 32, 48, 64 or 1, 5, 10, 15, 20."""
+    if n <= 10:
+        return list(range(1, n + 1))
+    step = next((s for s in ROUND_STEPS if n // s < most), 10 ** len(str(n // most)))
+    return [1, *range(step, n + 1, step)]
 
 
 def test_matrix(model: FittedModel, quantity: str = "probabilities"):
@@ -75,7 +86,8 @@ def test_matrix(model: FittedModel, quantity: str = "probabilities"):
                           gid=f"test-{quantity}")
         bar = figure.colorbar(image, cax=cax)
         bar.set_label("mean probability" if quantity == "probabilities" else "sd over draws")
-    _class_axes(ax, y[order], model.data.class_names)
+    _class_axes(ax, y[order], model.data.class_names,
+                "predicted class" if quantity == "predictions" else "class")
     return figure, _test_alt(model, quantity, mean, sd)
 
 
@@ -111,10 +123,10 @@ def _rgba(color: str) -> np.ndarray:
     return np.array(to_rgba(color))
 
 
-def _class_axes(ax, y_sorted, class_names):
+def _class_axes(ax, y_sorted, class_names, ylabel: str):
     """Classes down the side; test examples along the bottom, labelled by their true class."""
     ax.set_yticks(range(len(class_names)), labels=class_names)
-    ax.set_ylabel("class")
+    ax.set_ylabel(ylabel)
     edges = np.flatnonzero(np.diff(y_sorted)) + 0.5
     for edge in edges:
         ax.axvline(edge, color=palette.PRIOR_COLOR, linewidth=0.8)

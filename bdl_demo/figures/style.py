@@ -1,7 +1,11 @@
 """How every figure looks and is saved: slide-sized, large type, deterministic SVG.
 
-Sizes are in inches at 100 px per inch, i.e. the pixels the figure occupies on a 1280×720
-slide. The smallest text is 13 pt = 18 px there, so it stays readable from the back of a room.
+A figure of w×h inches goes on the slide as an <img> of 100·w × 100·h CSS px (PX_PER_INCH), and
+reveal.js scales the 1280×720 slide by 1/1.04 ≈ 0.96 at a 1280×720 screen: 96 px per inch, so
+1 pt of text is 1.33 px on screen. That holds only while the deck's CSS does not shrink the image
+further (max-height 500 px full-width, 520 px stacked, 430 px in two columns), so FULL, HALF and
+the matrix view are at most that tall and 1 pt stays 1.33 px in every usual slot: the smallest
+text, SMALL = 14 pt, is 18.7 px. (The "three views at once" summary shrinks figures below that.)
 """
 from __future__ import annotations
 
@@ -19,10 +23,10 @@ from matplotlib.figure import Figure  # noqa: E402
 from bdl_demo import palette  # noqa: E402
 
 PX_PER_INCH = 100
-FULL = (12.0, 5.6)  # a figure that fills the slide below its title
-HALF = (6.0, 5.6)  # one of two figures side by side: "from this… to this"
+FULL = (12.0, 5.0)  # a figure that fills the slide below its title: 500 px tall at most
+HALF = (6.0, 4.3)  # one of two figures side by side, "from this… to this": 430 px at most
 
-BIG, MEDIUM, SMALL = 18, 15, 13  # points; SMALL is 18 px on the slide, the floor
+BIG, MEDIUM, SMALL = 18, 16, 14  # points; SMALL is the floor, 18.7 px on the slide
 
 STYLE = {
     "svg.hashsalt": "bdl-demo",
