@@ -11,6 +11,8 @@ import subprocess
 from pathlib import Path
 from typing import Callable
 
+from bdl_demo.errors import BuildError
+
 PACKAGES = ("reveal.js", "katex")
 
 # What index.html loads; KaTeX's CSS lists woff2 first, which every current browser takes.
@@ -22,7 +24,7 @@ FILES = {
 }
 
 
-class AssetError(Exception):
+class AssetError(BuildError):
     """The front-end assets cannot be installed; the one-line message says what to do."""
 
 

@@ -19,18 +19,13 @@ import time  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from bdl_demo.assets import AssetError  # noqa: E402
-from bdl_demo.data import DataError  # noqa: E402
-from bdl_demo.deck import DeckError  # noqa: E402
-from bdl_demo.pdf import PdfError  # noqa: E402
-from bdl_demo.serve import ServeError  # noqa: E402
-from bdl_demo.standalone import StandaloneError  # noqa: E402
+from bdl_demo.errors import BuildError  # noqa: E402
 from bdl_demo.settings import MODEL_IDS, SettingsError, load_settings  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parent.parent
 
 
-class UsageError(Exception):
+class UsageError(BuildError):
     """A bad command-line value."""
 
 
@@ -93,8 +88,7 @@ def main(argv=None) -> int:
         build(args)
         if args.serve:
             _serve(args, argv)
-    except (UsageError, SettingsError, DataError, DeckError, AssetError, ServeError,
-            PdfError, StandaloneError) as error:
+    except BuildError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except (Interrupted, KeyboardInterrupt):

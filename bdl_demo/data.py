@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bdl_demo.errors import BuildError
+
 DATASETS = ("line", "blobs", "moons", "digits", "covtype")
 REGRESSION_DATASETS = ("line",)
 
@@ -23,7 +25,7 @@ COVTYPE_CLASSES = (
 )
 
 
-class DataError(Exception):
+class DataError(BuildError):
     """A data set cannot be loaded; the message says how to fix it."""
 
 

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from bdl_demo.assets import copy_assets, ensure_assets
 from bdl_demo.cache import atomic_write
 from bdl_demo.code_listing import highlight, highlight_css, source_of
+from bdl_demo.errors import BuildError
 from bdl_demo.fit import FittedModel
 from bdl_demo.network import BIAS_COLOR, WEIGHT_COLOR
 
@@ -25,7 +26,7 @@ SKELETON = "deck.html.j2"
 MACROS = "macros.html.j2"
 
 
-class DeckError(Exception):
+class DeckError(BuildError):
     """The deck cannot be rendered; the message is one line, naming the template file and line."""
 
 

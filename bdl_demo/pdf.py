@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from bdl_demo.cache import atomic_write
+from bdl_demo.errors import BuildError
 
 TIMEOUT = 60.0  # seconds for the whole export; the deck prints in a few
 CHROMIUM_ARGS = (
@@ -60,7 +61,7 @@ NOTES_UNDER_SLIDES = r"""(() => {
 })()"""
 
 
-class PdfError(Exception):
+class PdfError(BuildError):
     """The PDF cannot be made; the one-line message says what to do."""
 
 

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote
 
+from bdl_demo.errors import BuildError
+
 HOST = "127.0.0.1"
 EVENTS_PATH = "/__bdl_demo/events"
 RELOAD_SCRIPT = (
@@ -52,11 +54,11 @@ CONTENT_TYPES = {
 IGNORED_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".tmp", ".pyc", ".pyo")
 
 
-class ServeError(Exception):
+class ServeError(BuildError):
     """The preview server cannot start, e.g. because its port is taken."""
 
 
-class RebuildError(Exception):
+class RebuildError(BuildError):
     """A rebuild command exited with an error (which it has already printed)."""
 
 

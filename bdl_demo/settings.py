@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bdl_demo.data import DATASETS, REGRESSION_DATASETS
+from bdl_demo.errors import BuildError
 from bdl_demo.network import HIDDEN_ACTIVATIONS, Layer, Network
 
 MODEL_IDS = ("linear", "logistic", "deepnet", "digits")
@@ -18,7 +19,7 @@ METHODS = ("nuts", "advi")
 DECK_KEYS = ("title", "subtitle", "author", "event", "date")
 
 
-class SettingsError(Exception):
+class SettingsError(BuildError):
     """deck.toml is broken or holds a value the build cannot use."""
 
 

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from bdl_demo.cache import atomic_write
+from bdl_demo.errors import BuildError
 
 MATH_PLUGIN = "lib/reveal.js/dist/plugin/math.js"
 # What that plugin loads from the deck's `katex.local` folder (lib/katex), in its order.
@@ -45,7 +46,7 @@ MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".woff2": "font/wof
 LOCAL_REFERENCE = re.compile(r"""\b(?:src|href)="(?!data:|#|https?:|mailto:)([^"]+)\"""")
 
 
-class StandaloneError(Exception):
+class StandaloneError(BuildError):
     """The one-file deck cannot be written; the one-line message names the missing piece."""
 
 
