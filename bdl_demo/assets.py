@@ -6,6 +6,7 @@ so the math plugin finds KaTeX at lib/katex/dist/… and nothing is fetched from
 from __future__ import annotations
 
 import json
+import mimetypes
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,6 +23,29 @@ FILES = {
     "katex": ("dist/katex.min.css", "dist/katex.min.js", "dist/contrib/auto-render.min.js",
               "dist/fonts/*.woff2"),
 }
+
+MEDIA_TYPES = {  # the files a deck holds; text types say their encoding
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".ttf": "font/ttf",
+    ".pdf": "application/pdf",
+    ".ipynb": "application/json",
+}
+
+
+def media_type(path: Path) -> str:
+    """The media type of a file in the deck, by its suffix: for serving it or a data: URI."""
+    known = MEDIA_TYPES.get(path.suffix.lower())
+    return known or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
 class AssetError(BuildError):

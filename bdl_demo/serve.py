@@ -7,7 +7,6 @@ HTTP side, `Watcher` notices edits by polling, and `serve` joins them into one b
 from __future__ import annotations
 
 import errno
-import mimetypes
 import os
 import select
 import signal
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote
 
+from bdl_demo.assets import media_type
 from bdl_demo.errors import BuildError
 
 HOST = "127.0.0.1"
@@ -35,22 +35,6 @@ RELOAD_SCRIPT = (
 )
 CHECK_SECONDS = 1.0  # how often an idle event stream checks that its tab is still open
 SETTLE_LIMIT_SECONDS = 5.0  # a burst of saves delays the rebuild by at most this much
-CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".json": "application/json",
-    ".map": "application/json",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".woff2": "font/woff2",
-    ".woff": "font/woff",
-    ".ttf": "font/ttf",
-    ".pdf": "application/pdf",
-    ".ipynb": "application/json",
-}
 IGNORED_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".tmp", ".pyc", ".pyo")
 
 
@@ -78,12 +62,6 @@ def resolve_inside(root: Path, url_path: str) -> Path | None:
         candidate = candidate / "index.html"
     target = candidate.resolve()  # follows symlinks, so a link pointing out of the deck fails below
     return target if target.is_relative_to(root) and target.is_file() else None
-
-
-def content_type(path: Path) -> str:
-    """The Content-Type of a deck file, by its suffix."""
-    suffix = path.suffix.lower()
-    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
 def with_reload_script(html: bytes) -> bytes:
@@ -243,7 +221,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(204, b"", "image/x-icon", with_body)
         if data is None:
             return self._send(404, b"not found\n", "text/plain; charset=utf-8", with_body)
-        kind = content_type(target)
+        kind = media_type(target)
         if kind.startswith("text/html"):
             data = with_reload_script(data)
         self._send(200, data, kind, with_body)

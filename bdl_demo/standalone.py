@@ -9,10 +9,10 @@ carries its page inside notes.js and opens the deck file itself in its preview f
 from __future__ import annotations
 
 import base64
-import mimetypes
 import re
 from pathlib import Path
 
+from bdl_demo.assets import media_type
 from bdl_demo.cache import atomic_write
 from bdl_demo.errors import BuildError
 
@@ -41,8 +41,6 @@ IMAGE_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]+)(")')
 CSS_URL = re.compile(r"""url\((['"]?)([^'")]+)\1\)""")
 # One entry of a @font-face src list, with the comma before it.
 FONT_SOURCE = re.compile(r"""(,?)\s*url\((['"]?)([^'")]+)\2\)\s*format\((['"]?)[^'")]+\4\)""")
-MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".woff2": "font/woff2", ".woff": "font/woff",
-               ".ttf": "font/ttf"}
 LOCAL_REFERENCE = re.compile(r"""\b(?:src|href)="(?!data:|#|https?:|mailto:)([^"]+)\"""")
 
 
@@ -104,7 +102,7 @@ def _data_uri(path: Path) -> str:
     """The file as a base64 data: URI."""
     if not path.is_file():
         raise StandaloneError(f"{path} is missing: build the deck again")
-    kind = MEDIA_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    kind = media_type(path).split(";")[0]  # a data: URI takes the bare type
     return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
 
 
