@@ -11,12 +11,9 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
-import shutil  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from bdl_demo.errors import BuildError  # noqa: E402
@@ -102,13 +99,14 @@ def main(argv=None) -> int:
 def build(args: argparse.Namespace) -> dict:
     """The pipeline: settings → fits → figures → deck and report, swapped in at the end."""
     from bdl_demo.assets import ensure_assets
-    from bdl_demo.deck import check_templates, render_deck
-    from bdl_demo.figures import build_figures
-    from bdl_demo.fits import fit_models
-    from bdl_demo.report import build_report, write_report
+    from bdl_demo.cache import cache_dir
+    from bdl_demo.deck import check_templates
+    from bdl_demo.outputs import build_lock, check_deck_folder, check_images_folder
 
     started = time.perf_counter()
     log = _logger(args.quiet)
+    out = check_deck_folder(args.out, PROJECT)  # before anything is written: a foreign folder stays as it is
+    images = check_images_folder(args.images, PROJECT)
     settings = load_settings(args.config)
     model_ids = args.only or [m for m in MODEL_IDS if m in settings.models]
     missing = [m for m in model_ids if m not in settings.models]
@@ -116,18 +114,30 @@ def build(args: argparse.Namespace) -> dict:
         raise SettingsError(f"{args.config}: no [models.{missing[0]}] section; add it or drop it from --only")
     check_templates(args.templates)
     node_modules = ensure_assets(PROJECT, log)  # before fitting: a missing npm should not wait for it
+    with build_lock(cache_dir(), log):
+        return _locked_build(args, settings, model_ids, out, images, node_modules, started, log)
+
+
+def _locked_build(args, settings, model_ids, out, images, node_modules, started, log) -> dict:
+    """Fits, figures, deck: one build at a time per project, the deck swapped in at the end."""
+    from bdl_demo.deck import render_deck
+    from bdl_demo.figures import build_figures
+    from bdl_demo.fits import fit_models
+    from bdl_demo.outputs import staged_deck
+    from bdl_demo.report import build_report, write_report
+
     models = fit_models(settings, args.quality, model_ids, force=args.force,
                         progressbar=not args.quiet and sys.stderr.isatty(), verbose=args.verbose,
                         log=log)
-    figures = build_figures(models, args.images, force=args.force, log=log)
+    figures = build_figures(models, images, force=args.force, log=log)
     report = build_report(models, figures, time.perf_counter() - started)
-    with _staging(args.out) as staging:
+    with staged_deck(out) as staging:
         render_deck(staging, deck=settings.deck, models=models, figures=figures, report=report,
-                    images_dir=args.images, node_modules=node_modules, templates=args.templates)
+                    images_dir=images, node_modules=node_modules, templates=args.templates)
         _extras(args, staging, models, figures, log)
         report["seconds_total"] = round(time.perf_counter() - started, 3)
         write_report(report, staging / "report.json")
-    log(f"deck: {args.out} ({report['seconds_total']:.1f} s in all)")
+    log(f"deck: {out} ({report['seconds_total']:.1f} s in all)")
     return report
 
 
@@ -172,26 +182,6 @@ def _without_serve_flags(argv: list[str]) -> list[str]:
         elif word != "--serve" and not word.startswith("--port="):
             kept.append(word)
     return kept
-
-
-@contextmanager
-def _staging(out: Path):
-    """Yield an empty folder beside `out`; on success it replaces `out`, on failure it is removed."""
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; the deck is meant to be served
-    try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    old = out.parent / f".{out.name}-old"
-    shutil.rmtree(old, ignore_errors=True)
-    if out.exists():
-        out.rename(old)
-    staging.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _logger(quiet: bool):

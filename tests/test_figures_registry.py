@@ -50,7 +50,7 @@ def full_build(tmp_path_factory):
     os.environ["BDL_DEMO_CACHE"] = str(root / "cache")
     images = root / "images"
     images.mkdir()
-    (images / "stale-figure.svg").write_text("<svg/>")
+    (images / "users-own.svg").write_text("<svg/>")  # a file the build did not write: it stays
     models = synthetic_models()
     manifest = build_figures(models, images, log=lambda message: None)
     yield models, manifest, images
@@ -72,9 +72,10 @@ def test_every_figure_has_alt_text(full_build):
         assert entry["alt"].endswith("."), figure_id
 
 
-def test_the_manifest_lists_every_file_in_images(full_build):
+def test_the_manifest_lists_every_file_the_build_wrote(full_build):
     _, manifest, images = full_build
-    assert sorted(p.name for p in images.iterdir()) == sorted(e["file"] for e in manifest.values())
+    files = sorted(p.name for p in images.iterdir() if not p.name.startswith("."))
+    assert files == sorted([e["file"] for e in manifest.values()] + ["users-own.svg"])
     for figure_id, entry in manifest.items():
         assert entry["file"] == f"{figure_id}.svg"
         assert set(entry) >= {"file", "alt", "key", "cached", "seconds"}

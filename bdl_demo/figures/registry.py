@@ -15,6 +15,7 @@ from typing import Callable
 
 from bdl_demo.cache import atomic_write, cache_dir, key_of, library_versions, source_of
 from bdl_demo.fit import FittedModel
+from bdl_demo.outputs import figures_written_before, record_figures
 
 PACKAGE = "bdl_demo.figures"
 # Modules every figure's pixels depend on, besides its own module.
@@ -97,12 +98,13 @@ def build_figures(models: dict[str, FittedModel], images_dir: Path, *, force: bo
     images_dir = Path(images_dir)
     images_dir.mkdir(parents=True, exist_ok=True)
     store = cache_dir() / "figures"
-    manifest = {}
+    manifest, written = {}, {}
     for spec in figure_specs(models):
         if not all(name in models for name in spec.models):
             continue
         manifest[spec.id] = _build_one(spec, models, images_dir, store, force, log)
-    _remove_stale(images_dir, {entry["file"] for entry in manifest.values()}, log)
+        written[manifest[spec.id]["file"]] = list(spec.models)
+    _remove_stale(images_dir, written, set(models), log)
     return manifest
 
 
@@ -130,9 +132,21 @@ def _build_one(spec, models, images_dir: Path, store: Path, force: bool, log) ->
     return {"file": file, **meta, "key": key, "cached": cached, "seconds": round(seconds, 3)}
 
 
-def _remove_stale(images_dir: Path, keep: set[str], log) -> None:
-    """Delete files in images_dir that no figure wrote, so the manifest lists every file there."""
-    for path in sorted(images_dir.iterdir()):
-        if path.is_file() and path.name not in keep:
-            path.unlink()
-            log(f"figure file removed: {path.name}")
+def _remove_stale(images_dir: Path, written: dict[str, list[str]], built: set[str], log) -> None:
+    """Delete figure files an earlier build wrote that this one no longer draws.
+
+    Only files in the folder's record of what the build wrote are candidates, and only those of
+    the models built now (a build of some models leaves the others' figures alone); any other file
+    in the folder is the user's and stays.
+    """
+    before = figures_written_before(images_dir)
+    kept = dict(written)
+    for name, owners in before.items():
+        if name in written:
+            continue
+        if set(owners) <= built:
+            (images_dir / name).unlink(missing_ok=True)
+            log(f"figure file removed: {name}")
+        elif (images_dir / name).is_file():
+            kept[name] = owners
+    record_figures(images_dir, kept)

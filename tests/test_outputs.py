@@ -1,0 +1,145 @@
+"""The build writes only into folders it made: a user's files are never replaced or removed."""
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from conftest import ROOT
+
+
+def run_cli(*flags, cwd=ROOT):
+    """build.py with flags in a fresh process; exits before fitting when an output is refused."""
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), "--quality", "draft", *flags],
+                          cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def snapshot(folder):
+    return {path.relative_to(folder): path.read_bytes() if path.is_file() else None
+            for path in sorted(folder.rglob("*"))}
+
+
+def test_a_foreign_folder_at_out_is_refused_and_left_alone(tmp_path):
+    target = tmp_path / "v"
+    (target / "sub").mkdir(parents=True)
+    (target / "notes.txt").write_text("x")
+    before = snapshot(tmp_path)
+    result = run_cli("--out", str(target), "--images", str(tmp_path / "images"))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "did not make" in result.stderr and "notes.txt" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("where", ["project", "parent", "root", "home"])
+def test_the_project_its_parents_root_and_home_are_refused(tmp_path, where):
+    from pathlib import Path
+
+    target = {"project": ROOT, "parent": ROOT.parent, "root": Path("/"), "home": Path.home()}[where]
+    result = run_cli("--out", str(target), "--images", str(tmp_path / "images"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert (ROOT / ".git").exists() and (ROOT / "pyproject.toml").exists()
+
+
+def test_a_file_at_out_is_refused(tmp_path):
+    target = tmp_path / "deck.html"
+    target.write_text("mine")
+    result = run_cli("--out", str(target), "--images", str(tmp_path / "images"))
+    assert result.returncode == 2 and "is a file" in result.stderr
+    assert target.read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == ["deck.html"]
+
+
+def test_a_foreign_images_folder_is_refused(tmp_path):
+    images = tmp_path / "photos"
+    images.mkdir()
+    (images / "holiday.jpg").write_bytes(b"\xff\xd8")
+    result = run_cli("--out", str(tmp_path / "slides"), "--images", str(images))
+    assert result.returncode == 2 and "holiday.jpg" in result.stderr
+    assert (images / "holiday.jpg").read_bytes() == b"\xff\xd8"
+    assert not (tmp_path / "slides").exists()
+
+
+def test_our_deck_folder_is_replaced_and_empty_ones_are_used(tmp_path):
+    from bdl_demo.outputs import DECK_MARKER, check_deck_folder, staged_deck
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert check_deck_folder(empty, ROOT) == empty.resolve()
+    with staged_deck(empty) as staging:
+        (staging / "index.html").write_text("first")
+    assert (empty / DECK_MARKER).is_file() and (empty / "index.html").read_text() == "first"
+    assert check_deck_folder(empty, ROOT) == empty.resolve()  # now ours: replaceable
+    with staged_deck(empty) as staging:
+        (staging / "index.html").write_text("second")
+    assert (empty / "index.html").read_text() == "second"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]  # no staging folder left
+
+
+def test_a_failed_stage_leaves_the_old_deck(tmp_path):
+    from bdl_demo.outputs import staged_deck
+
+    out = tmp_path / "slides"
+    with staged_deck(out) as staging:
+        (staging / "index.html").write_text("good")
+    with pytest.raises(RuntimeError), staged_deck(out) as staging:
+        (staging / "index.html").write_text("half")
+        raise RuntimeError("boom")
+    assert (out / "index.html").read_text() == "good"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["slides"]
+
+
+def test_only_figures_the_build_wrote_are_ever_removed(tmp_path):
+    from bdl_demo.figures.registry import _remove_stale
+
+    images = tmp_path / "images"
+    images.mkdir()
+    for name in ("a-x.svg", "b-x.svg", "shared.svg"):
+        (images / name).write_text(name)
+    _remove_stale(images, {"a-x.svg": ["a"], "b-x.svg": ["b"], "shared.svg": []}, {"a", "b"}, print)
+    (images / "holiday.jpg").write_text("mine")
+    (images / "notes.svg").write_text("mine too")
+    # A build of model "a" alone, which no longer draws a-x: b's figure and the user's files stay.
+    _remove_stale(images, {"shared.svg": []}, {"a"}, print)
+    assert sorted(p.name for p in images.iterdir() if not p.name.startswith(".")) == [
+        "b-x.svg", "holiday.jpg", "notes.svg", "shared.svg"]
+    # A full build that no longer draws b-x removes it, and still nothing of the user's.
+    _remove_stale(images, {"shared.svg": []}, {"a", "b"}, print)
+    assert sorted(p.name for p in images.iterdir() if not p.name.startswith(".")) == [
+        "holiday.jpg", "notes.svg", "shared.svg"]
+
+
+def test_a_second_build_waits_for_the_first(tmp_path):
+    from bdl_demo.outputs import build_lock
+
+    said, order = [], []
+    release = threading.Event()
+
+    def first():
+        with build_lock(tmp_path, said.append):
+            order.append("first in")
+            release.wait(10)
+            order.append("first out")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    while not order:
+        time.sleep(0.01)
+    waiter = threading.Thread(target=lambda: _second(tmp_path, said, order))
+    waiter.start()
+    while not said:
+        time.sleep(0.01)
+    assert order == ["first in"]  # the second is waiting
+    release.set()
+    thread.join()
+    waiter.join()
+    assert order == ["first in", "first out", "second in"]
+    assert len(said) == 1 and "waiting for another build" in said[0]
+
+
+def _second(folder, said, order):
+    from bdl_demo.outputs import build_lock
+
+    with build_lock(folder, said.append):
+        order.append("second in")
