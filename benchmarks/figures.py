@@ -28,14 +28,15 @@ import json, os, sys, time
 started = time.perf_counter()
 sys.path.insert(0, {root!r})
 from pathlib import Path
-from bdl_demo.settings import load_settings
-from bdl_demo.fits import fit_models
-from bdl_demo.figures import build_figures
+from bdl_demo.build.cache import Cache
+from bdl_demo.build.drawing import draw_figures
+from bdl_demo.build.fitting import fit_all
+from bdl_demo.build.settings import load_settings
 settings = load_settings(Path({root!r}) / "deck.toml")
-models = fit_models(settings, {quality!r}, list(settings.models), log=lambda m: None)
+models = fit_all(settings, {quality!r}, list(settings.models), Cache(), log=lambda m: None)
 loaded = time.perf_counter()
-os.environ["BDL_DEMO_CACHE"] = {figure_cache!r}
-manifest = build_figures(models, Path({images!r}), log=lambda m: None)
+manifest = draw_figures({figure_ids!r}, models, Path({images!r}), Cache(Path({figure_cache!r})),
+                        log=lambda m: None)
 print(json.dumps({{"seconds": time.perf_counter() - loaded, "load_seconds": loaded - started,
                   "all_cached": all(e["cached"] for e in manifest.values()),
                   "heavy": [m for m in ("matplotlib", "pymc") if m in sys.modules]}}))
@@ -43,12 +44,18 @@ print(json.dumps({{"seconds": time.perf_counter() - loaded, "load_seconds": load
 
 
 def load_models(quality: str):
-    """The fitted models from the project's fit cache (fitting any that are missing)."""
-    from bdl_demo.fits import fit_models
-    from bdl_demo.settings import load_settings
+    """The fitted models from the project's cache (fitting any that are missing), and the ids of
+    the figures the talk asks for."""
+    from bdl_demo.build.cache import Cache
+    from bdl_demo.build.fitting import fit_all
+    from bdl_demo.build.report import build_report
+    from bdl_demo.build.settings import load_settings
+    from bdl_demo.deck.talk import render_talk
 
     settings = load_settings(ROOT / "deck.toml")
-    return fit_models(settings, quality, list(settings.models), log=lambda m: None)
+    models = fit_all(settings, quality, list(settings.models), Cache(), log=lambda m: None)
+    stacks = render_talk(ROOT / "templates", deck=settings.deck, models=models, report=build_report(models))
+    return models, list(dict.fromkeys(f for stack in stacks for slide in stack for f in slide.figures))
 
 
 def main() -> int:
@@ -56,20 +63,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quality", default="draft", choices=["draft", "final"])
     quality = parser.parse_args().quality
-    models = load_models(quality)
+    models, figure_ids = load_models(quality)
 
-    from bdl_demo.figures import build_figures
+    from bdl_demo.build.cache import Cache
+    from bdl_demo.build.drawing import draw_figures
 
     with tempfile.TemporaryDirectory() as scratch:
         figure_cache, images = Path(scratch) / "cache", Path(scratch) / "images"
-        os.environ["BDL_DEMO_CACHE"] = str(figure_cache)
         started = time.perf_counter()
-        manifest = build_figures(models, images, force=True, log=lambda m: None)
+        manifest = draw_figures(figure_ids, models, images, Cache(figure_cache), force=True, log=lambda m: None)
         draw_seconds = time.perf_counter() - started
         sizes = {figure_id: (images / entry["file"]).stat().st_size for figure_id, entry in manifest.items()}
         code = NOOP_BUILD.format(root=str(ROOT), quality=quality, figure_cache=str(figure_cache),
-                                 images=str(images))
-        env = {k: v for k, v in os.environ.items() if k != "BDL_DEMO_CACHE"}
+                                 images=str(images), figure_ids=figure_ids)
+        env = dict(os.environ)
         noop = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                          check=True, cwd=ROOT, env=env).stdout.strip().splitlines()[-1])
 

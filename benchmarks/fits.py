@@ -20,12 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = """
 import json, sys, time
-from bdl_demo.fits import fit_models
-from bdl_demo.report import fit_summary
-from bdl_demo.settings import load_settings
+from bdl_demo.build.cache import Cache
+from bdl_demo.build.fitting import fit_all
+from bdl_demo.build.report import fit_summary
+from bdl_demo.build.settings import load_settings
 settings = load_settings({config!r})
 start = time.perf_counter()
-models = fit_models(settings, {quality!r}, {models!r}, force={force}, log=lambda m: None)
+models = fit_all(settings, {quality!r}, {models!r} or list(settings.models), Cache(), force={force},
+                 log=lambda m: None)
 total = time.perf_counter() - start
 summaries = {{m: fit_summary(fm) for m, fm in models.items()}}
 print(json.dumps({{"total": total, "fits": summaries}}))
@@ -47,7 +49,7 @@ def run_pass(quality, models, compiledir, cache, force):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quality", default="draft", choices=("draft", "final"))
-    parser.add_argument("--only", nargs="+", default=["linear", "logistic", "deepnet", "digits"])
+    parser.add_argument("--only", nargs="+", default=[], help="model ids (default: all of deck.toml)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         compiledir, cache = Path(scratch, "pytensor"), Path(scratch, "cache")
@@ -55,7 +57,7 @@ def main():
         warm = run_pass(args.quality, args.only, compiledir, cache, force=True)
         cached = run_pass(args.quality, args.only, compiledir, cache, force=False)
     rows = []
-    for model in args.only:
+    for model in cold["fits"]:
         c, w = cold["fits"][model], warm["fits"][model]
         exact = c.get("exact_check", {})
         rows.append({

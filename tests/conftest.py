@@ -1,4 +1,8 @@
-"""Shared fixtures: the project's draft fits, made once per test session in a private cache."""
+"""Shared fixtures: the project's draft fits, made once per test session in a private cache.
+
+Tests find the models they need by what they are (a linear regression on one input, a deep net on
+a plane, a multiclass net), never by the ids deck.toml happens to use today.
+"""
 import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -13,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def settings():
-    from bdl_demo.settings import load_settings
+    from bdl_demo.build.settings import load_settings
 
     return load_settings(ROOT / "deck.toml")
 
@@ -33,16 +37,32 @@ def fit_cache(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def draft_models(settings, fit_cache):
-    """All four models fitted with the draft profile (cached after the first test that asks)."""
-    from bdl_demo.fits import fit_models
+    """Every model of deck.toml fitted with the draft profile (cached after the first test that asks)."""
+    from bdl_demo.build.cache import Cache
+    from bdl_demo.build.fitting import fit_all
 
-    return fit_models(settings, "draft", list(settings.models), log=lambda message: None)
+    return fit_all(settings, "draft", list(settings.models), Cache(fit_cache), log=lambda message: None)
+
+
+def model_where(models: dict, what: str):
+    """The first model of deck.toml that is `what` (see MODEL_KINDS); a failure if it has none."""
+    found = [model for model in models.values() if MODEL_KINDS[what](model)]
+    assert found, f"deck.toml has no {what}: the tests of what the deck shows about one need it"
+    return found[0]
+
+
+MODEL_KINDS = {
+    "linear regression": lambda m: m.kind == "regression" and not m.net.hidden and m.on_a_plane,
+    "logistic regression": lambda m: m.kind == "binary" and not m.net.hidden and m.on_a_plane,
+    "deep net on a plane": lambda m: m.kind != "regression" and m.net.hidden and m.on_a_plane,
+    "multiclass net": lambda m: m.kind == "multiclass" and m.net.hidden,
+}
 
 
 @pytest.fixture(scope="session")
 def real_deck(draft_models, tmp_path_factory):
     """`build.py --quality draft` of the project itself into a temporary folder: its slides/ folder."""
-    from bdl_demo.cli import main
+    from bdl_demo.build.cli import main
 
     root = tmp_path_factory.mktemp("real")
     code = main(["-q", "--quality", "draft", "--out", str(root / "slides"), "--images", str(root / "images")])

@@ -1,90 +1,97 @@
-"""A deck from made-up fits and placeholder figures: deck tests need neither PyMC nor the figures module."""
+"""A deck from made-up fits and placeholder figures: deck tests need neither PyMC nor matplotlib."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
 
-from bdl_demo.data import Dataset
-from bdl_demo.fit import Fit, FittedModel
-from bdl_demo.network import Layer, Network
+from bdl_demo.model.data import Dataset
+from bdl_demo.model.evaluation import evaluate
+from bdl_demo.model.fit import Fit, FittedModel
+from bdl_demo.model.network import Layer, Network
 
+ROOT = Path(__file__).resolve().parent.parent
 DECK = {"title": "Demystifying Bayesian Deep Learning", "subtitle": "a test build",
         "author": "Test Author", "event": "pytest", "date": "2026"}
-DIGITS_LAYERS = 3
 
 
-def networks() -> dict[str, Network]:
+def networks() -> dict[str, tuple[str, Network]]:
+    """Made-up models of every kind, with ids and titles of their own (not those of deck.toml)."""
     tanh = lambda *widths: tuple(Layer(w, "tanh") for w in widths)  # noqa: E731
     return {
-        "linear": Network(1, 1, noise_sd=0.5),
-        "logistic": Network(2, 1, output="sigmoid"),
-        "deepnet": Network(2, 2, hidden=tanh(8, 8), output="softmax"),
-        "digits": Network(64, 10, hidden=tanh(20, 20), output="softmax"),
+        "line": ("Linear regression", Network(1, 1, noise_sd=0.5)),
+        "coin": ("Logistic regression", Network(2, 1, output="sigmoid")),
+        "bent": ("A deep net", Network(2, 2, hidden=tanh(5, 4), output="softmax")),
+        "wide": ("A wide net", Network(12, 3, hidden=tanh(6, 7, 5), output="softmax")),
     }
 
 
-def fitted_models(seed: int = 0) -> dict[str, FittedModel]:
-    """One FittedModel per id, with random data and random 'posterior' draws."""
+def fitted_models(seed: int = 0, ids=None) -> dict[str, FittedModel]:
+    """One FittedModel per made-up network, with random data and random 'posterior' draws."""
     rng = np.random.default_rng(seed)
     models = {}
-    for model_id, net in networks().items():
+    for model_id, (title, net) in networks().items():
+        if ids is not None and model_id not in ids:
+            continue
         n_classes = 0 if net.likelihood == "normal" else max(2, net.n_outputs)
-        y = rng.normal(size=30) if n_classes == 0 else rng.integers(0, n_classes, size=30)
-        X = rng.normal(size=(30, net.n_inputs))
-        data = Dataset(model_id, X[:20], y[:20], X[20:], y[20:], n_classes=n_classes,
-                       image_shape=(8, 8) if model_id == "digits" else None)
+        y = rng.normal(size=40) if n_classes == 0 else np.arange(40) % n_classes
+        X = rng.normal(size=(40, net.n_inputs))
+        data = Dataset(model_id, X[:28], y[:28], X[28:], y[28:], n_classes=n_classes,
+                       class_names=tuple(f"class {k}" for k in range(n_classes)))
         point = {m.name: rng.normal(size=m.shape) for m in net.matrices()}
         draws = {name: value + 0.1 * rng.normal(size=(50, *value.shape)) for name, value in point.items()}
-        method = "nuts" if model_id in ("linear", "logistic") else "advi"
+        method = "advi" if net.hidden else "nuts"
         diagnostics = ({"r_hat_max": 1.004, "ess_bulk_min": 410.0, "divergences": 0} if method == "nuts"
                        else {"elbo_final": -123.4, "iterations": 4000})
-        fit = Fit(model_id, method, "k" + model_id, point, draws, diagnostics, seconds=3.2)
-        models[model_id] = FittedModel(model_id, net, data, fit)
+        fit = Fit(method, "k" + model_id, point, draws, diagnostics, seconds=3.2)
+        model = FittedModel(model_id, title, net, data, fit)
+        model.evaluation = evaluate(model)
+        models[model_id] = model
     return models
 
 
-def figure_ids() -> list[str]:
-    ids = [f"{m}-{kind}-{version}" for m in ("linear", "logistic", "deepnet")
-           for kind in ("matrix", "diagram", "fit") for version in ("point", "posterior")]
-    ids += ["linear-params-point", "linear-params-posterior", "deepnet-fit-uncertainty",
-            "digits-diagram-point", "digits-predictions", "digits-probabilities",
-            "digits-uncertainties", "digits-unsure", "basics-activations", "basics-bayes-rule"]
-    ids += [f"digits-weights-layer{n}" for n in range(1, DIGITS_LAYERS + 1)]
-    return ids
-
-
-def placeholder_figures(images_dir: Path) -> dict[str, dict]:
+def placeholder_figures(figure_ids, images_dir: Path) -> dict[str, dict]:
     """Write one labelled placeholder SVG per figure id; return the manifest."""
     images_dir.mkdir(parents=True, exist_ok=True)
     manifest = {}
-    for n, figure_id in enumerate(figure_ids()):
+    for n, figure_id in enumerate(figure_ids):
         hue = (n * 47) % 360
+        wide = "-matrix-" in figure_id or "weights" in figure_id
+        width, height = (1200, 500) if wide else (600, 430)
         (images_dir / f"{figure_id}.svg").write_text(
-            '<svg xmlns="http://www.w3.org/2000/svg" width="600" height="400" viewBox="0 0 600 400">'
-            f'<rect width="600" height="400" fill="hsl({hue},60%,90%)" stroke="#333"/>'
-            f'<text x="300" y="210" font-size="32" text-anchor="middle">{figure_id}</text></svg>')
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">'
+            f'<rect width="{width}" height="{height}" fill="hsl({hue},60%,90%)" stroke="#333"/>'
+            f'<text x="{width // 2}" y="210" font-size="32" text-anchor="middle">{figure_id}</text></svg>')
         manifest[figure_id] = {"file": f"{figure_id}.svg", "alt": f"placeholder for {figure_id}",
-                              "width": 600, "height": 400}
+                               "width": width, "height": height}
     return manifest
 
 
-def report_of(models: dict[str, FittedModel], figures: dict) -> dict:
-    fits = {}
-    for model_id, model in models.items():
-        fits[model_id] = {"method": model.fit.method, "seconds": model.fit.seconds, "cached": False,
-                          "n_draws": model.fit.n_draws, "diagnostics": model.fit.diagnostics}
-        if model.data.n_classes:
-            fits[model_id] |= {"test_accuracy": 0.95, "test_accuracy_map": 0.94}
-    return {"fits": fits, "figures": figures}
+def report_of(models: dict[str, FittedModel]) -> dict:
+    from bdl_demo.build.report import build_report
+
+    return build_report(models)
 
 
-def build(out_dir: Path, images_dir: Path, **overrides) -> None:
-    """Render the synthetic deck into out_dir."""
-    from bdl_demo.deck import render_deck
+def talk(models=None, templates: Path = ROOT / "templates"):
+    """The slides of the made-up models, as stacks."""
+    from bdl_demo.deck.talk import render_talk
 
-    models = fitted_models()
-    figures = placeholder_figures(images_dir)
-    arguments = {"deck": DECK, "models": models, "figures": figures,
-                 "report": report_of(models, figures), "images_dir": images_dir} | overrides
-    render_deck(out_dir, **arguments)
+    models = fitted_models() if models is None else models
+    return render_talk(templates, deck=DECK, models=models, report=report_of(models))
+
+
+def figure_ids(stacks) -> list[str]:
+    return list(dict.fromkeys(f for stack in stacks for slide in stack for f in slide.figures))
+
+
+def build(out_dir: Path, images_dir: Path, models=None, templates: Path = ROOT / "templates"):
+    """Render the synthetic deck into out_dir; return its stacks and manifest."""
+    from bdl_demo.deck.assets import ensure_assets
+    from bdl_demo.deck.html import write_deck
+
+    stacks = talk(models, templates)
+    manifest = placeholder_figures(figure_ids(stacks), images_dir)
+    write_deck(out_dir, stacks, manifest=manifest, deck=DECK, images_dir=images_dir,
+               node_modules=ensure_assets(ROOT), templates=templates)
+    return stacks, manifest

@@ -139,22 +139,25 @@ def test_step_through_every_slide_and_fragment(deck):
 
 
 def test_screenshots(deck):
+    """Photographs of a few slides for a person to look at; each slide must exist and be drawn."""
     page = deck["page"]
     folder = ARTIFACTS / deck["name"]
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
+    blank = page.screenshot(clip={"x": 0, "y": 0, "width": 1, "height": 1})  # one pixel of background
     for number, heading in enumerate(SHOTS):
-        found = page.evaluate("""(text) => {
+        shown = page.evaluate("""(text) => {
             const slide = [...document.querySelectorAll('.reveal .slides section')]
                 .filter(s => !s.querySelector('section'))
                 .find(s => s.querySelector('h1,h2,h3')?.textContent.includes(text));
-            if (!slide) return false;
+            if (!slide) return null;
             const {h, v} = Reveal.getIndices(slide);
             Reveal.slide(h, v, 99);
-            return true; }""", heading)
-        if found:
-            page.wait_for_timeout(150)  # let KaTeX-laid-out slides settle
-            page.screenshot(path=folder / f"{number:02d}.png")
+            return Reveal.getCurrentSlide().querySelector('h1,h2,h3').textContent; }""", heading)
+        assert shown and heading in shown, f"no slide titled {heading!r} in the {deck['name']} deck"
+        page.wait_for_timeout(150)  # let KaTeX-laid-out slides settle
+        image = page.screenshot(path=folder / f"{number:02d}.png")
+        assert len(image) > 20 * len(blank), f"the slide {heading!r} looks empty"
 
 
 def test_nothing_left_the_machine_and_nothing_failed(deck):

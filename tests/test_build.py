@@ -1,6 +1,7 @@
 """The whole build through `python build.py`: report, incremental rebuilds and a safe failure."""
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -14,7 +15,7 @@ from conftest import ROOT
 PROBE = """
 import sys
 import time
-from bdl_demo.cli import main
+from bdl_demo.build.cli import main
 code = main(sys.argv[1:])
 heavy = [name for name in ("pymc", "pytensor", "matplotlib") if name in sys.modules]
 print("IMPORTED:" + ",".join(heavy))
@@ -50,20 +51,44 @@ def first_build(project, draft_models):
     return result
 
 
-def test_build_writes_the_deck_and_a_full_report(project, first_build):
+def set_key(text: str, model_id: str, key: str, value: str) -> str:
+    """deck.toml with `key = value` set in [models.<model_id>] (replaced if there, else added)."""
+    lines = text.splitlines()
+    start = lines.index(f"[models.{model_id}]")
+    end = next((n for n in range(start + 1, len(lines)) if lines[n].startswith("[")), len(lines))
+    for n in range(start + 1, end):
+        if re.match(rf"{key}\s*=", lines[n]):
+            lines[n] = f"{key} = {value}"
+            break
+    else:
+        lines.insert(start + 1, f"{key} = {value}")
+    return "\n".join(lines) + "\n"
+
+
+def first_model(settings, test) -> str:
+    found = [model_id for model_id, model in settings.models.items() if test(model)]
+    assert found, "deck.toml has no model this test needs"
+    return found[0]
+
+
+def test_build_writes_the_deck_and_a_full_report(project, first_build, settings):
     fits = report(project)["fits"]
-    assert set(fits) == {"linear", "logistic", "deepnet", "digits"}
-    assert {fits[m]["method"] for m in ("linear", "logistic")} == {"nuts"}
-    assert {fits[m]["method"] for m in ("deepnet", "digits")} == {"advi"}
+    assert list(fits) == list(settings.models)
     for model_id, fit in fits.items():
+        model = settings.models[model_id]
+        assert fit["method"] == model.method and fit["title"] == model.title and fit["kind"] == model.kind
         assert {"seconds", "cached", "key", "map", "posterior_mean", "posterior_sd",
                 "diagnostics"} <= set(fit)
         assert set(fit["map"]) == set(fit["posterior_mean"]) == set(fit["posterior_sd"])
-    assert {"r_hat_max", "ess_bulk_min", "divergences"} <= set(fits["linear"]["diagnostics"])
-    assert "elbo_final" in fits["deepnet"]["diagnostics"]
-    assert fits["linear"]["exact_check"]["max_mean_error_in_sd"] < 0.1
-    assert fits["linear"]["exact_check"]["max_sd_rel_error"] < 0.1
-    assert fits["digits"]["test_accuracy"] >= 0.9 and "test_accuracy_map" in fits["digits"]
+        if fit["method"] == "nuts":
+            assert {"r_hat_max", "ess_bulk_min", "divergences"} <= set(fit["diagnostics"])
+        else:
+            assert "elbo_final" in fit["diagnostics"]
+        if model.kind == "regression" and not model.hidden:
+            assert fit["exact_check"]["max_mean_error_in_sd"] < 0.1
+            assert fit["exact_check"]["max_sd_rel_error"] < 0.1
+        if model.kind != "regression":
+            assert 0.5 < fit["test_accuracy"] <= 1 and 0.5 < fit["test_accuracy_map"] <= 1
     figures = report(project)["figures"]
     assert figures and all({"file", "alt", "key", "cached", "seconds"} <= set(f) for f in figures.values())
     assert (project / "slides" / "index.html").is_file()
@@ -80,27 +105,52 @@ def test_noop_rebuild_refits_nothing_redraws_nothing_and_skips_pymc(project, fir
     assert all(figure["cached"] for figure in report(project)["figures"].values())
 
 
-def test_changing_the_deep_net_rebuilds_only_its_items(project, first_build):
+def test_changing_a_deep_net_rebuilds_only_its_items(project, first_build, settings):
+    deep = first_model(settings, lambda m: m.hidden)
     config = project / "deck.toml"
     original = config.read_text()
-    config.write_text(original.replace("hidden = [8, 8]", "hidden = [8, 5]", 1))
+    widths = [*settings.models[deep].hidden[:-1], settings.models[deep].hidden[-1] + 1]
+    config.write_text(set_key(original, deep, "hidden", str(widths)))
     try:
         result, _ = build(project)
         assert result.returncode == 0, result.stderr
         fits, figures = report(project)["fits"], report(project)["figures"]
-        assert [m for m, f in fits.items() if not f["cached"]] == ["deepnet"]
+        assert [m for m, f in fits.items() if not f["cached"]] == [deep]
         redrawn = {i for i, f in figures.items() if not f["cached"]}
-        assert redrawn and all(i.startswith("deepnet-") for i in redrawn)
-        assert fits["deepnet"]["network"]["widths"] == [2, 8, 5, 2]
+        assert redrawn and all(i.startswith(f"{deep}-") for i in redrawn)
+        assert fits[deep]["network"]["widths"][1:-1] == widths
     finally:
         config.write_text(original)
 
 
-def test_a_failed_build_leaves_the_previous_deck_intact(project, first_build):
+def test_a_new_model_section_is_fitted_drawn_and_shown_then_removed(project, first_build):
+    config = project / "deck.toml"
+    original = config.read_text()
+    config.write_text(original + '\n[models.iris]\ndata = "iris"\nhidden = [16]\n')
+    try:
+        result, _ = build(project)
+        assert result.returncode == 0, result.stderr
+        added = report(project)
+        assert list(added["fits"])[-1] == "iris" and added["fits"]["iris"]["kind"] == "multiclass"
+        iris_figures = [f for f in added["figures"] if f.startswith("iris-")]
+        assert {"iris-weights-layer1", "iris-weights-layer2", "iris-unsure"} <= set(iris_figures)
+        html = (project / "slides" / "index.html").read_text()
+        assert all(f'src="images/{f}.svg"' in html for f in iris_figures)
+        assert all((project / "images" / f"{f}.svg").is_file() for f in iris_figures)
+        assert "Real data: A deep net on iris" in html
+    finally:
+        config.write_text(original)
+    result, _ = build(project)
+    assert result.returncode == 0, result.stderr
+    assert "iris" not in report(project)["fits"]
+    assert not list((project / "images").glob("iris-*")) and "iris" not in (project / "slides" / "index.html").read_text()
+
+
+def test_a_failed_build_leaves_the_previous_deck_intact(project, first_build, settings):
     before = (project / "slides" / "index.html").read_bytes()
     config = project / "deck.toml"
     original = config.read_text()
-    config.write_text(original.replace('activation = "relu"', 'activation = "swish"', 1))
+    config.write_text(set_key(original, next(iter(settings.models)), "activation", '"swish"'))
     try:
         result, _ = build(project)
     finally:
@@ -115,21 +165,22 @@ def test_a_template_error_names_file_and_line_and_keeps_the_deck(project, first_
     before = (project / "slides" / "index.html").read_bytes()
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)
-    broken = templates / "linear.html.j2"
+    broken = templates / "sections" / "outline.md"
     lines = broken.read_text().splitlines()
     lines.insert(2, "{% if %}")
     broken.write_text("\n".join(lines))
     result, _ = build(project, "--templates", str(templates))
     assert result.returncode == 2, result.stderr
-    assert result.stderr.count("\n") == 1 and "linear.html.j2:3" in result.stderr
+    assert result.stderr.count("\n") == 1 and "sections/outline.md:3" in result.stderr
     assert "Traceback" not in result.stderr
     assert (project / "slides" / "index.html").read_bytes() == before
 
 
-def test_ctrl_c_during_a_fit_keeps_the_deck_and_caches_nothing(project, first_build, fit_cache):
+def test_ctrl_c_during_a_fit_keeps_the_deck_and_caches_nothing(project, first_build, fit_cache, settings):
     before = (project / "slides" / "index.html").read_bytes()
     entries = sorted((fit_cache / "fits").iterdir())
-    args = ["--quality", "draft", "--force", "--only", "deepnet", "--config", str(project / "deck.toml"),
+    deep = first_model(settings, lambda m: m.hidden)
+    args = ["--quality", "draft", "--force", "--only", deep, "--config", str(project / "deck.toml"),
             "--out", str(project / "slides"), "--images", str(project / "images")]
     process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), *args], cwd=ROOT,
                                stderr=subprocess.PIPE, text=True)
@@ -145,7 +196,7 @@ def test_ctrl_c_during_a_fit_keeps_the_deck_and_caches_nothing(project, first_bu
 
 def test_missing_npm_is_one_line_with_exit_2_before_any_fitting(project, first_build, tmp_path,
                                                                  monkeypatch, capsys):
-    from bdl_demo import cli
+    from bdl_demo.build import cli
 
     before = (project / "slides" / "index.html").read_bytes()
     bare = tmp_path / "checkout"  # a checkout whose reveal.js and KaTeX were never installed

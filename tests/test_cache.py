@@ -1,11 +1,14 @@
-"""The fit cache: unchanged keys load, a changed prior refits one model, damage is refitted."""
+"""The one cache: unchanged keys load, a changed prior refits one model, damage is made again."""
 import dataclasses
 
 import pytest
 
-from bdl_demo import fits
-from bdl_demo.cache import atomic_write, key_of
-from bdl_demo.fit import Fit
+from conftest import model_where
+
+from bdl_demo.build import fitting
+from bdl_demo.build.cache import Cache, key_of
+from bdl_demo.files import atomic_write
+from bdl_demo.model.fit import Fit
 
 
 class Refitted(Exception):
@@ -17,56 +20,121 @@ def no_fitting(monkeypatch):
     """Make any attempt to fit fail loudly, to prove that results came from the cache."""
     def refuse(model, *args):
         raise Refitted(model.id)
-    monkeypatch.setattr(fits, "_fit", refuse)
+    monkeypatch.setattr(fitting, "_infer", refuse)
 
 
-def test_second_build_loads_every_fit_from_the_cache(settings, draft_models, no_fitting):
-    again = fits.fit_models(settings, "draft", list(settings.models), log=lambda m: None)
+def fit(settings, fit_cache, model_ids, **options):
+    return fitting.fit_all(settings, "draft", model_ids, Cache(fit_cache), log=lambda m: None, **options)
+
+
+def test_second_build_loads_every_fit_from_the_cache(settings, draft_models, fit_cache, no_fitting):
+    again = fit(settings, fit_cache, list(settings.models))
     assert all(model.fit.cached for model in again.values())
     for model_id, model in again.items():
         assert model.fit.key == draft_models[model_id].fit.key
 
 
-def test_a_prior_change_refits_only_that_model(settings, draft_models, no_fitting):
-    changed = dataclasses.replace(settings.models["logistic"], weight_prior=2.5)
-    edited = dataclasses.replace(settings, models=settings.models | {"logistic": changed})
-    with pytest.raises(Refitted, match="logistic"):
-        fits.fit_models(edited, "draft", list(settings.models), log=lambda m: None)
-    others = fits.fit_models(edited, "draft", ["linear", "deepnet", "digits"], log=lambda m: None)
-    assert all(model.fit.cached for model in others.values())
+def test_a_prior_change_refits_only_that_model(settings, draft_models, fit_cache, no_fitting):
+    changed_id = next(iter(settings.models))
+    changed = dataclasses.replace(settings.models[changed_id], weight_prior=2.5)
+    edited = dataclasses.replace(settings, models=settings.models | {changed_id: changed})
+    with pytest.raises(Refitted, match=changed_id):
+        fit(edited, fit_cache, list(settings.models))
+    others = fit(edited, fit_cache, [m for m in settings.models if m != changed_id])
+    assert others and all(model.fit.cached for model in others.values())
 
 
-def test_quality_profile_and_seed_are_part_of_the_key(settings, draft_models, no_fitting):
+def test_renaming_a_model_or_its_title_refits_nothing(settings, draft_models, fit_cache, no_fitting):
+    old_id, model = next(iter(settings.models.items()))
+    renamed = dataclasses.replace(model, id="renamed", title="Something else")
+    edited = dataclasses.replace(settings, models={"renamed": renamed})
+    again = fit(edited, fit_cache, ["renamed"])["renamed"]
+    assert again.fit.cached and again.fit.key == draft_models[old_id].fit.key
+
+
+def test_quality_profile_and_seed_are_part_of_the_key(settings, draft_models, fit_cache, no_fitting):
+    first = next(iter(settings.models))
     with pytest.raises(Refitted):
-        fits.fit_models(settings, "final", ["linear"], log=lambda m: None)
+        fitting.fit_all(settings, "final", [first], Cache(fit_cache), log=lambda m: None)
     with pytest.raises(Refitted):
-        fits.fit_models(dataclasses.replace(settings, seed=settings.seed + 1), "draft", ["linear"],
-                        log=lambda m: None)
+        fit(dataclasses.replace(settings, seed=settings.seed + 1), fit_cache, [first])
 
 
-def cache_file(fit_cache, model_id):
-    files = sorted((fit_cache / "fits").glob(f"{model_id}-*.npz"))
-    assert files
-    return files[0]
-
-
-@pytest.mark.parametrize("damage", ["truncate", "flip a byte", "empty"])
-def test_a_damaged_entry_is_refitted_not_a_crash(settings, draft_models, fit_cache, damage):
-    path = cache_file(fit_cache, "linear")
+@pytest.mark.parametrize("damage", ["truncate", "flip a byte", "empty", "a foreign file"])
+def test_a_damaged_fit_is_refitted_not_a_crash(settings, draft_models, fit_cache, damage):
+    linear = model_where(draft_models, "linear regression")
+    path = fit_cache / "fits" / linear.fit.key
     good = path.read_bytes()
-    broken = {"truncate": good[: len(good) // 2], "empty": b"",
-              "flip a byte": good[:200] + bytes([good[200] ^ 0xFF]) + good[201:]}[damage]
+    broken = {"truncate": good[: len(good) // 2], "empty": b"", "a foreign file": b"[]",
+              "flip a byte": good[:300] + bytes([good[300] ^ 0xFF]) + good[301:]}[damage]
     path.write_bytes(broken)
     messages = []
-    refitted = fits.fit_models(settings, "draft", ["linear"], log=messages.append)["linear"]
+    refitted = fitting.fit_all(settings, "draft", [linear.id], Cache(fit_cache, log=messages.append),
+                               log=messages.append)[linear.id]
     assert not refitted.fit.cached
-    assert any("damaged" in m for m in messages)
-    assert Fit.load(path).key == refitted.fit.key  # the entry was rewritten whole
+    assert [m for m in messages if "damaged cache entry" in m] == [f"warning: damaged cache entry fits/{linear.fit.key}: making it again"]
+    stored = Fit.from_bytes(Cache(fit_cache).read("fits", linear.fit.key).payload)  # written whole again
+    for name, values in linear.fit.draws.items():  # the same seed refits to the same numbers
+        assert (stored.draws[name] == values).all()
 
 
-def test_force_ignores_the_cache(settings, draft_models, no_fitting):
+def test_force_ignores_the_cache(settings, draft_models, fit_cache, no_fitting):
     with pytest.raises(Refitted):
-        fits.fit_models(settings, "draft", ["linear"], force=True, log=lambda m: None)
+        fit(settings, fit_cache, [next(iter(settings.models))], force=True)
+
+
+def test_every_kind_of_entry_is_checked_on_read(tmp_path):
+    messages = []
+    cache = Cache(tmp_path, log=messages.append)
+    for kind in ("data", "fits", "evaluations", "figures"):
+        cache.write(kind, "k", b"payload", {"alt": "x"})
+        assert cache.read(kind, "k").payload == b"payload"
+        entry = cache.path(kind, "k")
+        entry.write_bytes(entry.read_bytes()[:-1] + b"P")
+        assert cache.read(kind, "k") is None
+    assert len(messages) == 4 and all("damaged" in m for m in messages)
+
+
+def test_fetch_makes_a_missing_value_once(tmp_path):
+    cache, made = Cache(tmp_path), []
+
+    def make():
+        made.append(1)
+        return "value"
+
+    options = {"encode": str.encode, "decode": bytes.decode}
+    assert cache.fetch("x", "k", make, **options) == ("value", False)
+    assert cache.fetch("x", "k", make, **options) == ("value", True)
+    assert len(made) == 1
+
+
+def test_an_unreadable_cache_is_one_line(tmp_path):
+    from bdl_demo.build.cache import CacheError
+
+    cache = Cache(tmp_path)
+    cache.write("fits", "k", b"x")
+    cache.path("fits", "k").chmod(0)
+    try:
+        if cache.path("fits", "k").open("rb").readable():  # root reads anything: make it a folder
+            cache.path("fits", "k").chmod(0o644)
+            cache.path("fits", "k").unlink()
+            cache.path("fits", "k").mkdir()
+        with pytest.raises(CacheError, match="cannot read the cache entry") as error:
+            cache.read("fits", "k")
+        assert "\n" not in str(error.value)
+    finally:
+        if cache.path("fits", "k").is_file():
+            cache.path("fits", "k").chmod(0o644)
+
+
+def test_fits_survive_the_round_trip_through_bytes(draft_models):
+    import numpy as np
+
+    model = next(iter(draft_models.values()))
+    again = Fit.from_bytes(model.fit.to_bytes())
+    assert again.key == model.fit.key and again.method == model.fit.method
+    for name, values in model.fit.draws.items():
+        np.testing.assert_array_equal(again.draws[name], values)
 
 
 def test_keys_are_stable_and_sensitive():

@@ -1,6 +1,8 @@
 """The deck renders without a browser: every slide, every file it references, nothing remote, clear errors."""
 from __future__ import annotations
 
+import dataclasses
+import html as html_lib
 import re
 import shutil
 import subprocess
@@ -11,9 +13,10 @@ from pathlib import Path
 import pytest
 
 import synthetic_deck
-from bdl_demo import assets, deck
-from bdl_demo.assets import AssetError, copy_assets, ensure_assets
-from bdl_demo.deck import DeckError, render_deck
+from bdl_demo.deck import assets
+from bdl_demo.deck.assets import AssetError, copy_assets, ensure_assets
+from bdl_demo.deck.html import DeckError, write_deck
+from bdl_demo.deck.talk import TalkError, check_templates, seconds
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -64,11 +67,12 @@ def test_every_slide_renders_with_text(built):
     assert all(text.strip() for text in slides)
 
 
-def test_every_figure_of_the_manifest_is_shown_and_copied(built):
+def test_every_figure_the_slides_ask_for_is_shown_and_copied(built):
     html = (built / "index.html").read_text()
-    for figure_id in synthetic_deck.figure_ids():
+    asked = synthetic_deck.figure_ids(synthetic_deck.talk())
+    for figure_id in asked:
         assert f'src="images/{figure_id}.svg" alt="placeholder for {figure_id}"' in html
-    assert sorted(p.stem for p in (built / "images").iterdir()) == sorted(synthetic_deck.figure_ids())
+    assert sorted(p.stem for p in (built / "images").iterdir()) == sorted(asked)
 
 
 def test_every_referenced_file_exists_and_none_is_remote(built):
@@ -97,29 +101,59 @@ def test_deck_is_small(built):
 
 
 def test_code_slides_show_the_real_source(built):
-    html = (built / "index.html").read_text()
-    assert "bayesian_network" in html and "pm.Normal" in re.sub(r"<[^>]+>", "", html)
-    assert 'class="code"' in html and "<span" in html
+    from bdl_demo.deck.listing import source_text
+
+    text = html_lib.unescape(re.sub(r"<[^>]+>", "", (built / "index.html").read_text()))
+    assert source_text("bdl_demo.model.bayesian", "bayesian_network") in text
+    assert source_text("bdl_demo.model.network", "Network.forward") in text
+    assert 'class="code"' in (built / "index.html").read_text()
 
 
-def test_rendering_does_not_import_pymc(tmp_path):
+def test_rendering_does_not_import_pymc_or_matplotlib(tmp_path):
     script = ("import sys; sys.path.insert(0, 'tests'); from pathlib import Path; import synthetic_deck; "
               f"synthetic_deck.build(Path({str(tmp_path / 'out')!r}), Path({str(tmp_path / 'img')!r})); "
-              "print('pymc' in sys.modules, 'pytensor' in sys.modules)")
+              "print(*[m in sys.modules for m in ('pymc', 'pytensor', 'matplotlib')])")
     done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "False"]
+    assert done.stdout.split() == ["False", "False", "False"]
 
 
-def test_a_subset_of_models_renders_only_their_sections(tmp_path):
-    models = {"deepnet": synthetic_deck.fitted_models()["deepnet"]}
-    every = synthetic_deck.placeholder_figures(tmp_path / "images")
-    figures = {key: entry for key, entry in every.items() if key.startswith(("deepnet", "basics-activations"))}
-    render_deck(tmp_path / "out", deck=synthetic_deck.DECK, models=models, figures=figures,
-                report=synthetic_deck.report_of(models, figures), images_dir=tmp_path / "images")
-    shown = {p.stem for p in (tmp_path / "out" / "images").iterdir()}
-    assert "deepnet-fit-posterior" in shown
-    assert not any(name.startswith(("linear", "logistic", "digits")) for name in shown)
+# --- models are data: sections follow the models and their kinds ----------------------------------
+
+def sections_of(stacks) -> list[str]:
+    return [stack[0].title for stack in stacks]
+
+
+def test_each_model_brings_the_sections_of_its_kind():
+    models = synthetic_deck.fitted_models()
+    titles = sections_of(synthetic_deck.talk(models))
+    for model in models.values():
+        if model.kind in ("regression", "binary"):
+            assert f"{model.title}, three ways" in titles
+        if model.kind == "multiclass":
+            assert "Real data" in titles
+    # In the order of the models given.
+    views = [t for t in titles if t.endswith(", three ways")]
+    assert views == [f"{m.title}, three ways" for m in models.values() if m.kind != "multiclass"]
+
+
+def test_a_removed_model_takes_its_sections_and_figures_with_it():
+    models = synthetic_deck.fitted_models(ids=["coin", "bent"])
+    stacks = synthetic_deck.talk(models)
+    figures = synthetic_deck.figure_ids(stacks)
+    assert figures and all(f.startswith(("coin-", "bent-", "basics-")) for f in figures)
+    assert "Real data" not in sections_of(stacks)
+    assert not any("Linear regression" in t for t in sections_of(stacks))
+
+
+def test_a_second_model_of_a_kind_gets_its_own_sections():
+    models = synthetic_deck.fitted_models()
+    again = dataclasses.replace(models["bent"], id="bent_two", title="Another deep net")
+    stacks = synthetic_deck.talk(models | {"bent_two": again})
+    assert "Another deep net, three ways" in sections_of(stacks)
+    assert "bent_two-fit-uncertainty" in synthetic_deck.figure_ids(stacks)
+    # The activation functions are introduced once, after the first deep net.
+    assert synthetic_deck.figure_ids(stacks).count("basics-activations") == 1
 
 
 @pytest.fixture
@@ -138,34 +172,39 @@ def _break(templates: Path, name: str, line: int, text: str) -> None:
 
 
 def test_template_syntax_error_names_file_and_line(tmp_path, templates):
-    _break(templates, "linear.html.j2", 5, "{% if %}")
-    with pytest.raises(DeckError) as error:
-        synthetic_deck.build(tmp_path / "out", tmp_path / "images", templates=templates)
+    _break(templates, "regression/views.md", 5, "{% if %}")
+    with pytest.raises(TalkError) as error:
+        check_templates(templates)
     message = str(error.value)
-    assert message.startswith("templates/linear.html.j2:5: ")
-    assert "\n" not in message
+    assert message.startswith("templates/regression/views.md:5: ") and "\n" not in message
 
 
 def test_undefined_name_in_template_names_file_and_line(tmp_path, templates):
-    _break(templates, "bayes.html.j2", 6, "<p>{{ models.linear.no_such_thing }}</p>")
-    with pytest.raises(DeckError, match=r"^templates/bayes\.html\.j2:6: .*no_such_thing"):
-        synthetic_deck.build(tmp_path / "out", tmp_path / "images", templates=templates)
+    _break(templates, "sections/bayes.md", 6, "{{ models.no_such_thing.title }}")
+    with pytest.raises(TalkError, match=r"^templates/sections/bayes\.md:6: .*no_such_thing"):
+        synthetic_deck.talk(templates=templates)
 
 
-def test_missing_figure_id_names_file_and_line(tmp_path, templates):
-    _break(templates, "thanks.html.j2", 3, '{% from "macros.html.j2" import img %}{{ img("no-such") }}')
-    with pytest.raises(DeckError, match=r"^templates/thanks\.html\.j2:3: no figure 'no-such'"):
-        synthetic_deck.build(tmp_path / "out", tmp_path / "images", templates=templates)
+def test_a_figure_the_build_cannot_make_names_file_and_line(tmp_path, templates):
+    _break(templates, "sections/thanks.md", 3, '{% from "macros.md" import img %}{{ img("line-histogram") }}')
+    with pytest.raises(TalkError, match=r"^templates/sections/thanks\.md:3: no figure 'line-histogram'"):
+        synthetic_deck.talk(templates=templates)
+
+
+def test_a_figure_written_in_plain_markdown_is_checked_too(tmp_path, templates):
+    _break(templates, "sections/thanks.md", 3, "![](figure:nosuch-matrix-point)")
+    with pytest.raises(TalkError, match=r'slide "Thank you": no figure \'nosuch-matrix-point\''):
+        synthetic_deck.talk(templates=templates)
 
 
 def test_missing_figure_file_is_an_error(tmp_path):
     images = tmp_path / "images"
-    figures = synthetic_deck.placeholder_figures(images)
-    (images / "basics-bayes-rule.svg").unlink()
-    models = synthetic_deck.fitted_models()
-    with pytest.raises(DeckError, match="basics-bayes-rule"):
-        render_deck(tmp_path / "out", deck=synthetic_deck.DECK, models=models, figures=figures,
-                    report=synthetic_deck.report_of(models, figures), images_dir=images)
+    stacks = synthetic_deck.talk()
+    manifest = synthetic_deck.placeholder_figures(synthetic_deck.figure_ids(stacks), images)
+    (images / "line-bayes-rule.svg").unlink()
+    with pytest.raises(DeckError, match="line-bayes-rule"):
+        write_deck(tmp_path / "out", stacks, manifest=manifest, deck=synthetic_deck.DECK,
+                   images_dir=images, node_modules=ensure_assets(PROJECT), templates=PROJECT / "templates")
 
 
 def test_assets_already_installed_run_no_npm(monkeypatch):
@@ -213,13 +252,17 @@ def test_copy_assets_reports_a_damaged_install(tmp_path):
         copy_assets(tmp_path / "node_modules", tmp_path / "out")
 
 
-def test_lockfile_records_no_download_addresses():
-    lock = PROJECT / "package-lock.json"
-    if lock.exists():
-        assert '"resolved"' not in lock.read_text()
+def test_lockfile_pins_every_package_and_records_no_download_addresses():
+    import json
+
+    lock = json.loads((PROJECT / "package-lock.json").read_text())
+    pinned = json.loads((PROJECT / "package.json").read_text())["dependencies"]
+    for name, version in pinned.items():
+        assert lock["packages"][f"node_modules/{name}"]["version"] == version
+    assert '"resolved"' not in (PROJECT / "package-lock.json").read_text()
 
 
-@pytest.mark.parametrize("seconds, said",
+@pytest.mark.parametrize("value, said",
                          [(0.84, "0.8 s"), (14.2, "14 s"), (59.7, "1 min 0 s"), (125, "2 min 5 s")])
-def test_timings_read_as_a_speaker_would_say_them(seconds, said):
-    assert deck._seconds(seconds) == said
+def test_timings_read_as_a_speaker_would_say_them(value, said):
+    assert seconds(value) == said

@@ -1,68 +1,55 @@
-"""Figures: the manifest, and drawing only what changed; tiny made-up fits, no PyMC."""
+"""Figures: ids the slides ask for, the manifest, and drawing only what changed; made-up fits, no PyMC."""
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import synthetic_deck
 from test_figures_views import synthetic_models
 
 ROOT = Path(__file__).resolve().parent.parent
-TWIN_VIEWS = ("matrix", "diagram", "fit")
 
 
-def expected_ids(models) -> set[str]:
-    """The figure ids the deck templates use, for the given made-up models."""
-    ids = {"basics-activations"}
-    for model_id in ("linear", "logistic", "deepnet"):
-        if model_id in models:
-            ids |= {f"{model_id}-{view}-{estimate}" for view in TWIN_VIEWS for estimate in ("point", "posterior")}
-    if "linear" in models:
-        ids |= {"linear-params-point", "linear-params-posterior", "basics-bayes-rule"}
-    if "deepnet" in models:
-        ids.add("deepnet-fit-uncertainty")
-    if "digits" in models:
-        ids |= {"digits-diagram-point", "digits-predictions", "digits-probabilities",
-                "digits-uncertainties", "digits-unsure"}
-        ids |= {f"digits-weights-layer{k}" for k in range(1, len(models["digits"].net.layers) + 1)}
-    return ids
+def asked_for(models) -> list[str]:
+    """The figure ids the deck's templates ask for, for these models."""
+    return synthetic_deck.figure_ids(synthetic_deck.talk(models))
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    """A private, empty figure cache."""
-    monkeypatch.setenv("BDL_DEMO_CACHE", str(tmp_path / "cache"))
-    return tmp_path / "cache"
+def draw(models, images, cache_root, **options):
+    from bdl_demo.build.cache import Cache
+    from bdl_demo.build.drawing import draw_figures
+
+    return draw_figures(asked_for(models), models, images, Cache(cache_root), log=lambda m: None, **options)
 
 
 @pytest.fixture(scope="module")
 def full_build(tmp_path_factory):
-    """Every figure of the four made-up models, drawn once for this module."""
-    from bdl_demo.figures import build_figures
-
+    """Every figure the talk asks for the four made-up models, drawn once for this module."""
     root = tmp_path_factory.mktemp("build")
-    old = os.environ.get("BDL_DEMO_CACHE")
-    os.environ["BDL_DEMO_CACHE"] = str(root / "cache")
     images = root / "images"
     images.mkdir()
     (images / "users-own.svg").write_text("<svg/>")  # a file the build did not write: it stays
     models = synthetic_models()
-    manifest = build_figures(models, images, log=lambda message: None)
-    yield models, manifest, images
-    if old is None:
-        os.environ.pop("BDL_DEMO_CACHE", None)
-    else:
-        os.environ["BDL_DEMO_CACHE"] = old
+    manifest = draw(models, images, root / "cache")
+    return models, manifest, images
 
 
-def test_every_figure_the_deck_uses_is_drawn(full_build):
+def test_the_talk_asks_for_every_view_of_every_model(full_build):
     models, manifest, _ = full_build
-    assert set(manifest) == expected_ids(models)
+    for model in models.values():
+        ids = {f for f in manifest if f.startswith(model.id + "-")}
+        if model.kind != "multiclass":
+            assert {f"{model.id}-{v}-{e}" for v in ("matrix", "diagram") for e in ("point", "posterior")} <= ids
+        if model.on_a_plane:
+            assert {f"{model.id}-fit-point", f"{model.id}-fit-posterior"} <= ids
+        if model.kind == "multiclass":
+            layers = {f"{model.id}-weights-layer{k}" for k in range(1, len(model.net.layers) + 1)}
+            assert layers <= ids and f"{model.id}-weights-layer{len(model.net.layers) + 1}" not in ids
 
 
 def test_every_figure_has_alt_text(full_build):
@@ -87,32 +74,57 @@ def test_figures_fit_the_size_budget(full_build):
     assert sum(p.stat().st_size for p in images.iterdir()) < 3_000_000
 
 
-def test_figures_of_missing_models_are_skipped(cache, tmp_path):
-    from bdl_demo.figures import build_figures
+@pytest.mark.parametrize("figure_id, says", [
+    ("nosuch-matrix-point", "figure ids start with a model id"),
+    ("linear-histogram-point", "the views of linear are"),
+    ("linear-matrix-best", "use one of linear-matrix-point, linear-matrix-posterior"),
+    ("digits-fit-point", "the fit view needs inputs that can be drawn as axes"),
+    ("linear-unsure", "the unsure view needs a classifier"),
+    ("digits-weights-layer9", "digits-weights-layer3"),
+    ("basics-nothing", "figure ids start with a model id"),
+])
+def test_a_figure_the_build_cannot_make_is_named_with_the_fix(figure_id, says):
+    from bdl_demo.figures import FigureError, resolve
 
-    manifest = build_figures(synthetic_models(["logistic"]), tmp_path / "images", log=lambda m: None)
-    assert set(manifest) == expected_ids({"logistic": None})
+    with pytest.raises(FigureError) as error:
+        resolve(figure_id, synthetic_models())
+    assert says in str(error.value) and "\n" not in str(error.value)
 
 
-def test_a_changed_fit_redraws_only_that_models_figures(cache, tmp_path):
-    from bdl_demo.figures import build_figures
-
+def test_a_changed_fit_redraws_only_that_models_figures(tmp_path):
     models = synthetic_models(["linear", "logistic"])
-    build_figures(models, tmp_path / "images", log=lambda m: None)
+    draw(models, tmp_path / "images", tmp_path / "cache")
     fit = dataclasses.replace(models["logistic"].fit, key="logistic-refitted")
     models["logistic"] = dataclasses.replace(models["logistic"], fit=fit)
-    manifest = build_figures(models, tmp_path / "images", log=lambda m: None)
+    manifest = draw(models, tmp_path / "images", tmp_path / "cache")
     redrawn = {figure_id for figure_id, entry in manifest.items() if not entry["cached"]}
     assert redrawn == {f for f in manifest if f.startswith("logistic-")}
 
 
-def test_force_redraws_everything(cache, tmp_path):
-    from bdl_demo.figures import build_figures
-
+def test_force_redraws_everything(tmp_path):
     models = synthetic_models(["linear"])
-    build_figures(models, tmp_path / "images", log=lambda m: None)
-    manifest = build_figures(models, tmp_path / "images", force=True, log=lambda m: None)
+    draw(models, tmp_path / "images", tmp_path / "cache")
+    manifest = draw(models, tmp_path / "images", tmp_path / "cache", force=True)
     assert not any(entry["cached"] for entry in manifest.values())
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_damaged_figure_entry_is_redrawn_not_shown(tmp_path, damage):
+    models = synthetic_models(["linear"])
+    first = draw(models, tmp_path / "images", tmp_path / "cache")
+    entry = tmp_path / "cache" / "figures" / first["linear-fit-point"]["key"]
+    good = entry.read_bytes()
+    entry.write_bytes(b"garbage\n" if damage == "garbage" else good[: len(good) // 2])
+    messages = []
+    from bdl_demo.build.cache import Cache
+    from bdl_demo.build.drawing import draw_figures
+
+    again = draw_figures(asked_for(models), models, tmp_path / "images",
+                         Cache(tmp_path / "cache", log=messages.append), log=messages.append)
+    assert not again["linear-fit-point"]["cached"]
+    assert any("damaged cache entry" in m for m in messages)
+    assert (tmp_path / "images" / "linear-fit-point.svg").read_bytes().startswith(b"<?xml")
+    assert entry.read_bytes() == good  # written whole again
 
 
 SECOND_BUILD = """
@@ -120,24 +132,20 @@ import json, sys
 from pathlib import Path
 sys.path.insert(0, {tests!r})
 from test_figures_views import synthetic_models
-from bdl_demo.figures import build_figures
-manifest = build_figures(synthetic_models(["linear", "logistic"]), Path({images!r}), log=lambda m: None)
+from test_figures_registry import draw
+manifest = draw(synthetic_models(["linear", "logistic"]), Path({images!r}), Path({cache!r}))
 print(json.dumps({{"cached": [e["cached"] for e in manifest.values()],
                   "heavy": [m for m in ("matplotlib", "pymc", "pytensor") if m in sys.modules]}}))
 """
 
 
-def test_an_unchanged_build_copies_from_the_cache_without_matplotlib(cache, tmp_path):
-    from bdl_demo.figures import build_figures
-
+def test_an_unchanged_build_copies_from_the_cache_without_matplotlib(tmp_path):
     images = tmp_path / "images"
-    first = build_figures(synthetic_models(["linear", "logistic"]), images, log=lambda m: None)
+    first = draw(synthetic_models(["linear", "logistic"]), images, tmp_path / "cache")
     (images / first["linear-fit-point"]["file"]).unlink()  # a lost image is copied back
-    code = SECOND_BUILD.format(tests=str(ROOT / "tests"), images=str(images))
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                            env={**os.environ, "BDL_DEMO_CACHE": str(cache)}, timeout=60, check=True)
-    second = json.loads(result.stdout.strip().splitlines()[-1])
-    assert second["cached"] and all(second["cached"])
-    assert len(second["cached"]) == len(first)
-    assert second["heavy"] == []
-    assert (images / "linear-fit-point.svg").is_file()
+    code = SECOND_BUILD.format(tests=str(ROOT / "tests"), images=str(images), cache=str(tmp_path / "cache"))
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert all(result["cached"]) and result["heavy"] == []
+    assert (images / first["linear-fit-point"]["file"]).is_file()

@@ -1,7 +1,7 @@
 """Figures: the smallest text of every figure is at least 18 px on a 1280×720 screen, in every slot.
 
 The size on screen is the font size in pt × the px one SVG pt becomes on the slide, which depends
-on the figure's size in inches and on the slot's CSS in templates/deck.html.j2 (read from there,
+on the figure's size in inches and on the slot's CSS in templates/page.html (read from there,
 so a change to either side is caught). The "three views at once" summary (`.together`) shrinks
 figures on purpose and is not held to the floor; each of its figures also has a slide of its own.
 Sub- and superscripts of mathtext labels are sized by matplotlib relative to their label.
@@ -17,7 +17,7 @@ import pytest
 from test_figures_views import synthetic_models
 
 FLOOR_PX = 18
-DECK = Path(__file__).resolve().parent.parent / "templates" / "deck.html.j2"
+DECK = Path(__file__).resolve().parent.parent / "templates" / "page.html"
 
 
 def deck_geometry() -> dict:
@@ -41,7 +41,7 @@ def deck_geometry() -> dict:
 def slots(size) -> list[str]:
     """Where a figure of this size can go: a slide of its own, and its "from this… to this" layout."""
     width, height = size
-    return ["full", "r-stack" if width > 1.5 * height else "columns"]  # as macros.from_this_to_this
+    return ["full", "r-stack" if width > 1.5 * height else "columns"]  # as deck.html lays out twins
 
 
 def px_per_pt(size, slot: str, geometry: dict) -> float:
@@ -62,7 +62,7 @@ def smallest_text(spec, models) -> tuple[float, tuple[float, float]]:
 
     draw = getattr(importlib.import_module(f"bdl_demo.figures.{spec.module}"), spec.function)
     with style.slide_style():
-        figure, _ = draw(*(models[name] for name in spec.models), **spec.options)
+        figure, _ = draw(*([models[spec.model]] if spec.model else []), **spec.options)
         figure.canvas.draw()
         sizes = [t.get_fontsize() for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip()]
     return min(sizes), tuple(figure.get_size_inches())
@@ -72,10 +72,11 @@ MODELS = synthetic_models()
 
 
 def all_specs():
-    """Every registered figure, for the made-up models."""
-    from bdl_demo.figures import figure_specs
+    """Every figure the talk asks for, for the made-up models."""
+    import synthetic_deck
+    from bdl_demo.figures import resolve
 
-    return figure_specs(MODELS)
+    return [resolve(figure_id, MODELS) for figure_id in synthetic_deck.figure_ids(synthetic_deck.talk(MODELS))]
 
 
 @pytest.mark.parametrize("spec", all_specs(), ids=lambda spec: spec.id)

@@ -6,15 +6,16 @@ import re
 import numpy as np
 import pytest
 
-from bdl_demo.data import Dataset
-from bdl_demo.fit import Fit, FittedModel
-from bdl_demo.network import Layer, Network
+from bdl_demo.model.data import Dataset
+from bdl_demo.model.evaluation import evaluate
+from bdl_demo.model.fit import Fit, FittedModel
+from bdl_demo.model.network import Layer, Network
 
 MODEL_IDS = ("linear", "logistic", "deepnet", "digits")
 
 
 def networks() -> dict[str, Network]:
-    """The four networks of the deck, at their real sizes."""
+    """Four networks of the sizes the deck shows, one of each kind."""
     tanh = lambda *widths: tuple(Layer(w, "tanh") for w in widths)  # noqa: E731
     return {
         "linear": Network(1, 1, noise_sd=0.5),
@@ -24,7 +25,7 @@ def networks() -> dict[str, Network]:
     }
 
 
-def synthetic_dataset(model_id: str, rng) -> Dataset:
+def synthetic_dataset(model_id: str, rng, n_inputs: int = 2) -> Dataset:
     """A few dozen made-up rows shaped like the model's real data set."""
     if model_id == "linear":
         x = rng.uniform(-2, 2, size=(20, 1))
@@ -38,7 +39,7 @@ def synthetic_dataset(model_id: str, rng) -> Dataset:
                        class_names=tuple(str(d) for d in range(10)), image_shape=(8, 8),
                        images_test=rng.integers(0, 17, size=(30, 64)).astype(float))
     y = np.arange(60) % 2
-    X = rng.normal(size=(60, 2)) + 1.5 * y[:, None]
+    X = rng.normal(size=(60, n_inputs)) + 1.5 * y[:, None]
     return Dataset(model_id, X[:40], y[:40], X[40:], y[40:], n_classes=2,
                    class_names=("class 0", "class 1"))
 
@@ -47,11 +48,13 @@ def synthetic_model(model_id: str, net: Network | None = None, seed: int = 0, n_
     """A FittedModel with random MAP and draws scattered around it: same seed, same model."""
     rng = np.random.default_rng(seed)
     net = net or networks()[model_id]
-    data = synthetic_dataset(model_id, rng)
+    data = synthetic_dataset(model_id, rng, net.n_inputs)
     point = {m.name: rng.normal(size=m.shape) for m in net.matrices()}
     draws = {k: v + 0.3 * rng.normal(size=(n_draws, *v.shape)) for k, v in point.items()}
-    fit = Fit(model_id, "nuts", f"{model_id}-{seed}", map=point, draws=draws)
-    return FittedModel(model_id, net, data, fit)
+    fit = Fit("nuts", f"{model_id}-{seed}", map=point, draws=draws)
+    model = FittedModel(model_id, model_id.capitalize(), net, data, fit)
+    model.evaluation = evaluate(model)
+    return model
 
 
 def synthetic_models(ids=MODEL_IDS, seed: int = 0) -> dict[str, FittedModel]:
@@ -66,10 +69,9 @@ def svg_ids(svg: bytes, prefix: str) -> list[str]:
 
 def render_svg(figure_id: str, models: dict[str, FittedModel]) -> tuple[bytes, dict]:
     """Render one registered figure to SVG bytes."""
-    from bdl_demo.figures import figure_specs, render
+    from bdl_demo.figures import render, resolve
 
-    spec = next(s for s in figure_specs(models) if s.id == figure_id)
-    return render(spec, models)
+    return render(resolve(figure_id, models), models)
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +88,7 @@ def test_diagram_of_widths_3_5_2_has_10_nodes_and_25_weight_edges(estimate):
     from bdl_demo.figures.registry import FigureSpec, render
 
     models = {"deepnet": synthetic_model("deepnet", net=SMALL_NET)}
-    spec = FigureSpec("d", "diagram", "network_diagram", ("deepnet",), {"estimate": estimate})
+    spec = FigureSpec("d", "diagram", "network_diagram", "deepnet", {"estimate": estimate})
     svg, _ = render(spec, models)
     assert len(svg_ids(svg, "node-")) == 10
     assert len(svg_ids(svg, "edge-W")) == 3 * 5 + 5 * 2
@@ -119,8 +121,8 @@ def test_bayesian_matrix_holds_one_density_per_weight_and_bias_shown(net):
     from bdl_demo.figures.registry import FigureSpec, render
 
     models = {"deepnet": synthetic_model("deepnet" if net.n_inputs > 1 else "linear", net=net)}
-    posterior, _ = render(FigureSpec("m", "matrix", "matrix_view", ("deepnet",), {"estimate": "posterior"}), models)
-    point, _ = render(FigureSpec("m", "matrix", "matrix_view", ("deepnet",), {"estimate": "point"}), models)
+    posterior, _ = render(FigureSpec("m", "matrix", "matrix_view", "deepnet", {"estimate": "posterior"}), models)
+    point, _ = render(FigureSpec("m", "matrix", "matrix_view", "deepnet", {"estimate": "point"}), models)
     densities = svg_ids(posterior, "density-")
     assert len(densities) == shown_entries(net)
     assert len(set(densities)) == len(densities)
@@ -167,17 +169,6 @@ def test_shown_indices_collapse_with_an_ellipsis():
 
     assert shown_indices(3, 5) == [0, 1, 2]
     assert shown_indices(64, 5) == [0, 1, 2, None, 63]
-
-
-def test_predictive_summary_matches_a_direct_computation():
-    from bdl_demo.figures.common import class_probabilities, predictive_summary
-
-    model = synthetic_model("deepnet")
-    X = model.data.X_test
-    mean, sd = predictive_summary(model.net, model.fit.draws, X, chunk=7)
-    direct = class_probabilities(model.net, model.fit.draws, X)
-    np.testing.assert_allclose(mean, direct.mean(axis=0), atol=1e-12)
-    np.testing.assert_allclose(sd, direct.std(axis=0, ddof=1), atol=1e-9)
 
 
 def test_kde_is_a_density():

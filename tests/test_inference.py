@@ -2,12 +2,14 @@
 import numpy as np
 import pytest
 
-from bdl_demo.exact import linear_posterior
-from bdl_demo.inference import accuracy, predictive_probabilities
+from conftest import model_where
+
+from bdl_demo.model.evaluation import accuracy, class_probabilities, predictive_summary
+from bdl_demo.model.exact import linear_posterior
 
 
 def test_linear_posterior_matches_the_exact_conjugate_posterior(draft_models):
-    linear = draft_models["linear"]
+    linear = model_where(draft_models, "linear regression")
     mean, covariance = linear_posterior(linear.net, linear.data.X_train, linear.data.y_train)
     exact_sd = np.sqrt(np.diag(covariance))
     draws = np.column_stack([linear.fit.draws["W1"][:, 0, 0], linear.fit.draws["b1"][:, 0]])
@@ -22,13 +24,13 @@ def test_linear_posterior_matches_the_exact_conjugate_posterior(draft_models):
 
 def test_linear_posterior_is_visibly_wide(draft_models):
     """Few noisy points: the slope is uncertain enough that the band of lines shows on a slide."""
-    assert draft_models["linear"].fit.posterior_sd()["W1"][0, 0] > 0.05
+    assert model_where(draft_models, "linear regression").fit.posterior_sd()["W1"][0, 0] > 0.05
 
 
 def test_logistic_map_equals_l2_penalised_logistic_regression(draft_models):
     from sklearn.linear_model import LogisticRegression
 
-    logistic = draft_models["logistic"]
+    logistic = model_where(draft_models, "logistic regression")
     assert logistic.net.weight_sd == logistic.net.bias_sd  # one penalty for weights and bias
     X = np.column_stack([logistic.data.X_train, np.ones(len(logistic.data.X_train))])
     reference = LogisticRegression(C=logistic.net.weight_sd ** 2, fit_intercept=False,
@@ -37,56 +39,79 @@ def test_logistic_map_equals_l2_penalised_logistic_regression(draft_models):
     np.testing.assert_allclose(ours, reference.coef_[0], atol=1e-3)
 
 
-def test_moons_net_is_accurate_on_held_out_data(draft_models):
-    deepnet = draft_models["deepnet"]
-    assert accuracy(deepnet.net, deepnet.fit.draws, deepnet.data.X_test, deepnet.data.y_test) >= 0.9
-    assert deepnet.fit.loss[-500:].mean() < deepnet.fit.loss[:100].mean()  # ADVI did not stall
+def test_deep_net_on_a_plane_is_accurate_on_held_out_data(draft_models):
+    deep = model_where(draft_models, "deep net on a plane")
+    mean, _ = predictive_summary(deep.net, deep.fit.draws, deep.data.X_test)
+    assert accuracy(mean, deep.data.y_test) >= 0.9
+    assert deep.fit.loss[-500:].mean() < deep.fit.loss[:100].mean()  # ADVI did not stall
 
 
-def test_moons_net_is_less_sure_far_from_the_data(draft_models):
+def test_deep_net_is_less_sure_far_from_the_data(draft_models):
     """Where no training point is near, the posterior draws disagree more than on the data."""
-    deepnet = draft_models["deepnet"]
+    deep = model_where(draft_models, "deep net on a plane")
     axis = np.linspace(-4, 4, 61)
     grid = np.array(np.meshgrid(axis, axis)).reshape(2, -1).T
-    distance = np.linalg.norm(grid[:, None] - deepnet.data.X_train[None], axis=2).min(axis=1)
+    distance = np.linalg.norm(grid[:, None] - deep.data.X_train[None], axis=2).min(axis=1)
     far = grid[distance > 1.5]
 
     def spread(X):
-        return predictive_probabilities(deepnet.net, deepnet.fit.draws, X)[..., 1].std(axis=0).mean()
+        return class_probabilities(deep.net, deep.fit.draws, X)[..., 1].std(axis=0).mean()
 
     assert len(far) > 100
-    assert spread(far) > 1.5 * spread(deepnet.data.X_train)
+    assert spread(far) > 1.5 * spread(deep.data.X_train)
 
 
-def test_digits_net_beats_chance_by_far(draft_models):
-    digits = draft_models["digits"]
-    assert accuracy(digits.net, digits.fit.draws, digits.data.X_test, digits.data.y_test) >= 0.9
+def test_multiclass_net_beats_chance_by_far(draft_models):
+    net = model_where(draft_models, "multiclass net")
+    assert net.evaluation.numbers["test_accuracy"] >= 0.9
 
 
-def test_same_seed_gives_the_same_numbers(settings, draft_models, tmp_path, monkeypatch):
-    from bdl_demo.fits import fit_models
+def test_same_seed_gives_the_same_numbers(settings, draft_models, tmp_path):
+    from bdl_demo.build.cache import Cache
+    from bdl_demo.build.fitting import fitted_model
 
-    monkeypatch.setenv("BDL_DEMO_CACHE", str(tmp_path))
-    again = fit_models(settings, "draft", ["linear"], log=lambda message: None)["linear"]
+    linear = model_where(draft_models, "linear regression")
+    again = fitted_model(settings.models[linear.id], settings, "draft", Cache(tmp_path), log=lambda m: None)
     assert not again.fit.cached
-    for name, values in draft_models["linear"].fit.draws.items():
+    for name, values in linear.fit.draws.items():
         np.testing.assert_array_equal(again.fit.draws[name], values)
 
 
-@pytest.mark.parametrize("model_id", ["logistic", "deepnet", "digits"])
-def test_report_has_accuracy_for_classifiers(draft_models, model_id):
-    from bdl_demo.report import fit_summary
+def test_report_has_accuracy_for_classifiers(draft_models):
+    from bdl_demo.build.report import fit_summary
 
-    summary = fit_summary(draft_models[model_id])
-    assert 0.5 < summary["test_accuracy"] <= 1 and 0.5 < summary["test_accuracy_map"] <= 1
-    assert set(summary["posterior_mean"]) == {m.name for m in draft_models[model_id].net.matrices()}
+    classifiers = [m for m in draft_models.values() if m.kind != "regression"]
+    assert classifiers
+    for model in classifiers:
+        summary = fit_summary(model)
+        mean, _ = predictive_summary(model.net, model.fit.draws, model.data.X_test)
+        assert summary["test_accuracy"] == accuracy(mean, model.data.y_test)
+        point = class_probabilities(model.net, model.fit.map, model.data.X_test)
+        assert summary["test_accuracy_map"] == accuracy(point, model.data.y_test)
+        assert set(summary["posterior_mean"]) == {m.name for m in model.net.matrices()}
 
 
-def test_digits_mistakes_concentrate_where_the_net_is_least_sure(draft_models):
+def test_mistakes_concentrate_where_the_net_is_least_sure(draft_models):
     """What the real-data slide claims: the least sure tenth of the test set holds the mistakes."""
-    digits = draft_models["digits"]
-    p = predictive_probabilities(digits.net, digits.fit.draws, digits.data.X_test).mean(axis=0)
-    correct = p.argmax(axis=1) == digits.data.y_test
+    net = model_where(draft_models, "multiclass net")
+    p = net.evaluation.test_mean
+    correct = p.argmax(axis=1) == net.data.y_test
     unsure = np.argsort(p.max(axis=1))[: len(p) // 10]
     sure = np.setdiff1d(np.arange(len(p)), unsure)
     assert correct[unsure].mean() < correct[sure].mean() - 0.2
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_predictive_summary_matches_a_direct_computation(n_classes):
+    from bdl_demo.model.network import Layer, Network
+
+    rng = np.random.default_rng(1)
+    output = "sigmoid" if n_classes == 2 else "softmax"
+    net = Network(3, 1 if n_classes == 2 else n_classes, hidden=(Layer(4, "tanh"),), output=output)
+    draws = {m.name: rng.normal(size=(230, *m.shape)) for m in net.matrices()}
+    X = rng.normal(size=(9, 3))
+    p = class_probabilities(net, draws, X)
+    mean, sd = predictive_summary(net, draws, X, chunk=100)
+    np.testing.assert_allclose(mean, p.mean(axis=0), atol=1e-12)
+    np.testing.assert_allclose(sd, p.std(axis=0, ddof=1), atol=1e-9)
+    np.testing.assert_allclose(mean.sum(axis=-1), 1.0)

@@ -1,8 +1,10 @@
 """The network description and the views derived from it."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from bdl_demo.network import Layer, Network, activate
+from bdl_demo.model.network import Layer, Network, activate
 
 
 def net_3_5_2():
@@ -22,7 +24,7 @@ def test_matrices_have_the_shapes_of_the_layers():
 
 
 def test_linear_and_logistic_are_networks_without_hidden_layers():
-    linear = Network(1, 1, output="identity")
+    linear = Network(1, 1, output="identity", noise_sd=0.5)
     logistic = Network(2, 1, output="sigmoid")
     assert linear.likelihood == "normal" and logistic.likelihood == "bernoulli"
     assert [m.shape for m in logistic.matrices()] == [(2, 1), (1,)]
@@ -53,20 +55,34 @@ def test_forward_evaluates_every_draw_at_once():
 def test_equation_names_every_layer_and_the_priors():
     net = Network(64, 10, hidden=(Layer(20, "tanh"), Layer(20, "relu")), output="softmax",
                   weight_sd=0.5, bias_sd=2.0)
-    point = net.latex(color=False)
+    point = net.latex()
     for name in ("W_{1}", "b_{1}", "W_{2}", "b_{2}", "W_{3}", "b_{3}", "Z_{1}", "Z_{2}"):
         assert name in point
     assert "tanh" in point and "relu" in point and "softmax" in point and "Categorical" in point
     assert r"\sim \mathcal{N}" not in point
-    with_priors = net.latex(priors=True, color=False)
+    with_priors = net.latex(priors=True)
     assert r"\mathcal{N}(0,\ 0.5^2)" in with_priors and r"\mathcal{N}(0,\ 2^2)" in with_priors
 
 
-def test_equation_colours_weights_and_biases():
-    from bdl_demo.network import BIAS_COLOR, WEIGHT_COLOR
+def test_equation_colours_weights_and_biases_as_asked():
+    tex = Network(1, 1, noise_sd=0.5).latex(colors={"weight": "#aa0000", "bias": "#0000bb"})
+    assert r"{\color{#aa0000}{W_{1}}}" in tex and r"{\color{#0000bb}{b_{1}}}" in tex
+    assert "color" not in Network(1, 1, noise_sd=0.5).latex()
 
-    tex = Network(1, 1).latex()
-    assert WEIGHT_COLOR in tex and BIAS_COLOR in tex
+
+def test_the_description_knows_no_colours():
+    import ast
+
+    from bdl_demo.model import network
+
+    imported = [node.module for node in ast.walk(ast.parse(Path(network.__file__).read_text()))
+                if isinstance(node, ast.ImportFrom)]
+    assert not [name for name in imported if "palette" in (name or "") or "figures" in (name or "")]
+
+
+def test_a_normal_likelihood_needs_its_noise():
+    with pytest.raises(ValueError, match="noise_sd"):
+        Network(1, 1)
 
 
 @pytest.mark.parametrize("width", [0, -3])

@@ -1,12 +1,13 @@
 """The companion notebook: slides as Markdown, figures as calls, a deck again through nbconvert.
 
-The Markdown conversion is checked on a small page; the rest on a real draft build of the project
+The conversion is checked on a small talk; the rest on a real draft build of the project
 (with the session's draft fits): valid nbformat, every slide and figure in order, nbconvert's
 SlidesExporter gives the same slides, and the notebook runs top to bottom in a Jupyter kernel
 and draws exactly the figures it embeds.
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from xml.dom import minidom
@@ -16,30 +17,52 @@ import pytest
 from nbclient import NotebookClient
 from nbconvert import SlidesExporter
 
-from bdl_demo.notebook import SlideReader, setup_code, write_notebook
+from bdl_demo.build.settings import load_settings
+from bdl_demo.export.notebook import setup_code, write_notebook
 from conftest import leaf_count
 
 PROJECT = Path(__file__).resolve().parent.parent
 
-PAGE = r"""<html><head><title>A deck</title></head><body><div class="slides">
-<section><h1>Title</h1><p>By <em>someone</em></p><aside class="notes">Say  hello
-to everyone.</aside></section>
-<section>
-<section><h2>Stacked</h2>
-<ul><li>one with \( \textcolor{#c62828}{W_{1}} a_1 \)</li><li class="fragment"><strong>two</strong> * 3</li></ul>
-<div class="math">\[ y = x W + b \]</div></section>
-<section><h3>Figures</h3>
-<div class="columns two">
-<figure><figcaption>from this…</figcaption><img src="images/a.svg" alt="A"></figure>
-<figure class="fragment"><figcaption>…to this</figcaption><img src="images/b.svg" alt="B"></figure>
-</div>
-<table><thead><tr><th>model</th><th>accuracy</th></tr></thead>
-<tbody><tr><td>net</td><td>96.0 %</td></tr></tbody></table>
-<pre class="code"><code><span>def</span> f(x):
+TALK = r"""# Title
+
+By *someone*
+
+::: notes
+Say  hello
+to everyone.
+:::
+
+---
+
+## Stacked
+
+- one with ${\color{#c62828}{W_{1}}} a_1$
+- **two** \* 3
+
+$$
+y = x W + b
+$$
+
+--
+
+### Figures
+
+::: twins
+![](figure:a-fit-point)
+
+![](figure:a-fit-posterior)
+:::
+
+{.fragment}
+| model | accuracy |
+|---|---:|
+| net | 96.0 % |
+
+```python
+def f(x):
     return x * 2
-</code></pre>
-</section>
-</section></div></body></html>"""
+```
+"""
 
 
 def slide_type(cell) -> str:
@@ -50,41 +73,50 @@ def figure_cells(notebook) -> list:
     return [cell for cell in notebook.cells if cell.cell_type == "code" and cell.source.startswith("show(")]
 
 
-def test_slides_become_markdown_with_figures_fragments_and_notes():
-    reader = SlideReader()
-    reader.feed(PAGE)
-    title, stacked, figures = reader.slides
-    assert reader.title == "A deck"
-    assert [s.kind for s in reader.slides] == ["slide", "slide", "subslide"]
-    assert title.parts[0].markdown == ["# Title", "By *someone*"]
-    assert title.notes == "Say hello to everyone."
-    assert stacked.parts[0].markdown == ["## Stacked", "- one with ${\\color{#c62828}{W_{1}}} a_1$\n- **two** \\* 3",
-                                         "$$y = x W + b$$"]
-    texts = [part.markdown or part.image["src"] for part in figures.parts]
-    assert texts == [["### Figures", "*from this…*"], "images/a.svg", ["*…to this*"],
-                     "images/b.svg", ["| model | accuracy |\n| --- | --- |\n| net | 96.0 % |",
-                                      "```python\ndef f(x):\n    return x * 2\n```"]]
-    assert [part.fragment for part in figures.parts] == [False, False, True, False, False]
+def test_slides_become_markdown_with_figures_fragments_and_notes(tmp_path):
+    from bdl_demo.deck.slides import parse_talk
+    from bdl_demo.export.notebook import slide_cells
+
+    figures = {}
+    for figure_id in ("a-fit-point", "a-fit-posterior"):
+        (tmp_path / f"{figure_id}.svg").write_text(f'<?xml version="1.0"?>\n<svg id="{figure_id}"/>')
+        figures[figure_id] = {"file": f"{figure_id}.svg", "alt": f"alt of {figure_id}"}
+    title, stacked, below = [(slide, number) for stack in parse_talk(TALK)
+                             for number, slide in enumerate(stack)]
+    cells = [slide_cells(slide, "slide" if number == 0 else "subslide", figures, tmp_path)
+             for slide, number in (title, stacked, below)]
+    assert [(c.cell_type, slide_type(c), c.source) for c in cells[0]] == [
+        ("markdown", "slide", "# Title\n\nBy *someone*"),
+        ("markdown", "notes", "> **Speaker notes.** Say hello to everyone.")]
+    assert [(slide_type(c), c.source) for c in cells[1]] == [
+        ("slide", "## Stacked\n\n- one with ${\\color{#c62828}{W_{1}}} a_1$\n- **two** \\* 3\n\n$$\ny = x W + b\n$$")]
+    assert [(c.cell_type, slide_type(c), c.source) for c in cells[2]] == [
+        ("markdown", "subslide", "### Figures"),
+        ("code", "-", 'show("a-fit-point")'),
+        ("code", "-", 'show("a-fit-posterior")'),
+        ("markdown", "fragment", "| model | accuracy |\n|---|---:|\n| net | 96.0 % |\n\n```python\n"
+                                 "def f(x):\n    return x * 2\n```")]
+    assert cells[2][1].outputs[0].data == {"image/svg+xml": '<svg id="a-fit-point"/>',
+                                           "text/plain": "alt of a-fit-point"}
 
 
 def test_setup_cell_names_a_config_outside_the_project_by_its_full_path(tmp_path):
-    code = setup_code({"linear": None}, "draft", tmp_path / "my.toml")
+    code = setup_code({"line": None}, "draft", tmp_path / "my.toml")
     assert f'load_settings("{(tmp_path / "my.toml").as_posix()}")' in code
-    assert 'fit_models(settings, "draft", ["linear"])' in code
+    assert 'fit_all(settings, "draft", ["line"], Cache())' in code
 
 
 @pytest.fixture(scope="module")
 def built(draft_models, tmp_path_factory):
     """A real draft build of the project into a temporary folder, and its notebook."""
-    from bdl_demo.cli import main
-    from bdl_demo.figures import build_figures
+    import json
+
+    from bdl_demo.build.cli import main
 
     root = tmp_path_factory.mktemp("notebook")
     slides, images = root / "slides", root / "images"
-    assert main(["-q", "--quality", "draft", "--out", str(slides), "--images", str(images)]) == 0
-    figures = build_figures(draft_models, images, log=lambda message: None)  # all cached by now
-    write_notebook(slides / "deck.ipynb", index_html=slides / "index.html", models=draft_models,
-                   figures=figures, images_dir=images, quality="draft", config=PROJECT / "deck.toml")
+    assert main(["-q", "--quality", "draft", "--notebook", "--out", str(slides), "--images", str(images)]) == 0
+    figures = json.loads((slides / "report.json").read_text())["figures"]
     return {"dir": slides, "html": (slides / "index.html").read_text(), "figures": figures,
             "images": images, "models": draft_models}
 
@@ -120,28 +152,33 @@ def test_every_figure_is_a_call_with_the_built_figure_as_output(built, notebook)
         assert output.data["image/svg+xml"] == svg[svg.index("<svg"):]
 
 
-def test_setup_cell_loads_the_same_settings_fits_and_figures(notebook):
+def test_setup_cell_loads_the_same_settings_fits_and_figures(built, notebook):
     setup = next(cell for cell in notebook.cells if cell.cell_type == "code")
     assert slide_type(setup) == "skip"
     assert 'load_settings("deck.toml")' in setup.source
-    assert 'fit_models(settings, "draft", ["linear", "logistic", "deepnet", "digits"])' in setup.source
+    assert f'fit_all(settings, "draft", {json.dumps(list(built["models"]))}, Cache())' in setup.source
     assert "def show(figure_id):" in setup.source
 
 
 def test_math_stays_math_for_jupyter(notebook):
     markdown = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
-    assert "$$\\begin{aligned}" in markdown
+    assert "$$\n\\begin{aligned}" in markdown
     assert "$\\operatorname{act}(X\\," in markdown
     assert "\\[" not in markdown and "\\(" not in markdown
     # nbconvert's MathJax 2 has no \textcolor; {\color{…}{…}} reads the same everywhere
     assert "\\textcolor" not in markdown and "{\\color{#c62828}{W_{1}}}" in markdown
+    assert "{.fragment" not in markdown and "]{." not in markdown  # the deck's own syntax is gone
 
 
 def test_same_deck_same_bytes(built, tmp_path):
+    from bdl_demo.deck.talk import render_talk
+
+    report = json.loads((built["dir"] / "report.json").read_text())
+    stacks = render_talk(PROJECT / "templates", deck=load_settings(PROJECT / "deck.toml").deck,
+                         models=built["models"], report=report)
     again = tmp_path / "deck.ipynb"
-    write_notebook(again, index_html=built["dir"] / "index.html", models=built["models"],
-                   figures=built["figures"], images_dir=built["images"], quality="draft",
-                   config=PROJECT / "deck.toml")
+    write_notebook(again, stacks, models=built["models"], figures=built["figures"],
+                   images_dir=built["images"], quality="draft", config=PROJECT / "deck.toml")
     assert again.read_bytes() == (built["dir"] / "deck.ipynb").read_bytes()
 
 

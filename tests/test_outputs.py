@@ -62,7 +62,7 @@ def test_a_foreign_images_folder_is_refused(tmp_path):
 
 
 def test_our_deck_folder_is_replaced_and_empty_ones_are_used(tmp_path):
-    from bdl_demo.outputs import DECK_MARKER, check_deck_folder, staged_deck
+    from bdl_demo.build.outputs import DECK_MARKER, check_deck_folder, staged_deck
 
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -78,7 +78,7 @@ def test_our_deck_folder_is_replaced_and_empty_ones_are_used(tmp_path):
 
 
 def test_a_failed_stage_leaves_the_old_deck(tmp_path):
-    from bdl_demo.outputs import staged_deck
+    from bdl_demo.build.outputs import staged_deck
 
     out = tmp_path / "slides"
     with staged_deck(out) as staging:
@@ -91,27 +91,27 @@ def test_a_failed_stage_leaves_the_old_deck(tmp_path):
 
 
 def test_only_figures_the_build_wrote_are_ever_removed(tmp_path):
-    from bdl_demo.figures.registry import _remove_stale
+    from bdl_demo.build.drawing import remove_stale
 
     images = tmp_path / "images"
     images.mkdir()
     for name in ("a-x.svg", "b-x.svg", "shared.svg"):
         (images / name).write_text(name)
-    _remove_stale(images, {"a-x.svg": ["a"], "b-x.svg": ["b"], "shared.svg": []}, {"a", "b"}, print)
+    remove_stale(images, {"a-x.svg": ["a"], "b-x.svg": ["b"], "shared.svg": []}, set(), print)
     (images / "holiday.jpg").write_text("mine")
     (images / "notes.svg").write_text("mine too")
-    # A build of model "a" alone, which no longer draws a-x: b's figure and the user's files stay.
-    _remove_stale(images, {"shared.svg": []}, {"a"}, print)
+    # A build of model "a" alone (b left out), which no longer draws a-x: b's figure and the user's files stay.
+    remove_stale(images, {"shared.svg": []}, {"b"}, print)
     assert sorted(p.name for p in images.iterdir() if not p.name.startswith(".")) == [
         "b-x.svg", "holiday.jpg", "notes.svg", "shared.svg"]
-    # A full build that no longer draws b-x removes it, and still nothing of the user's.
-    _remove_stale(images, {"shared.svg": []}, {"a", "b"}, print)
+    # A full build that no longer draws b-x (b was removed) removes it, and still nothing of the user's.
+    remove_stale(images, {"shared.svg": []}, set(), print)
     assert sorted(p.name for p in images.iterdir() if not p.name.startswith(".")) == [
         "holiday.jpg", "notes.svg", "shared.svg"]
 
 
 def test_a_second_build_waits_for_the_first(tmp_path):
-    from bdl_demo.outputs import build_lock
+    from bdl_demo.build.outputs import build_lock
 
     said, order = [], []
     release = threading.Event()
@@ -139,7 +139,7 @@ def test_a_second_build_waits_for_the_first(tmp_path):
 
 
 def _second(folder, said, order):
-    from bdl_demo.outputs import build_lock
+    from bdl_demo.build.outputs import build_lock
 
     with build_lock(folder, said.append):
         order.append("second in")

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright import sync_api
 
-from bdl_demo import pdf
-from bdl_demo.pdf import PdfError, export_pdf
+from bdl_demo.export import pdf
+from bdl_demo.export.pdf import PdfError, export_pdf
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bdl_demo.serve import (EVENTS_PATH, RELOAD_SCRIPT, PreviewServer, RebuildError, ServeError,
+from bdl_demo.build.serve import (EVENTS_PATH, RELOAD_SCRIPT, PreviewServer, RebuildError, ServeError,
                             Watcher, rebuild_command, serve)
 
 POLL = 0.05

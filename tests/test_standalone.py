@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright import sync_api
 
-from bdl_demo.standalone import StandaloneError, write_standalone
+from bdl_demo.export.standalone import StandaloneError, write_standalone
 
 pytestmark = pytest.mark.browser
 
@@ -135,16 +135,22 @@ def test_speaker_view_opens_with_the_notes(opened):
 
 
 def test_screenshots(opened):
+    """Photographs of a few slides of the one-file deck; each slide must exist and be drawn."""
     page = opened["page"]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    blank = page.screenshot(clip={"x": 0, "y": 0, "width": 1, "height": 1})
     for number, heading in enumerate(("1 · as a function", "Bayes' rule", "Every edge carries a spread")):
-        page.evaluate("""(text) => {
+        shown = page.evaluate("""(text) => {
             const slide = [...document.querySelectorAll('.reveal .slides section')]
                 .find(s => !s.querySelector('section') && s.querySelector('h1,h2,h3')?.textContent.includes(text));
+            if (!slide) return null;
             const {h, v} = Reveal.getIndices(slide);
-            Reveal.slide(h, v, 99); }""", heading)
+            Reveal.slide(h, v, 99);
+            return Reveal.getCurrentSlide().querySelector('h1,h2,h3').textContent; }""", heading)
+        assert shown and heading in shown, f"no slide titled {heading!r}"
         page.wait_for_timeout(150)
-        page.screenshot(path=ARTIFACTS / f"{number:02d}.png")
+        image = page.screenshot(path=ARTIFACTS / f"{number:02d}.png")
+        assert len(image) > 20 * len(blank), f"the slide {heading!r} looks empty"
 
 
 def test_nothing_was_fetched_and_nothing_failed(opened):

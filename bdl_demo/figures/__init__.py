@@ -1,9 +1,9 @@
 """Every picture in the deck, drawn from the network descriptions, the data and the fits.
 
-One module per kind of figure (matrix, diagram, fits, realdata, basics); `registry` knows which
-figures exist and redraws only those whose inputs changed. Importing this package does not
-import matplotlib.
+One module per kind of figure (matrix, diagram, fitted, realdata, basics); `registry` turns a
+figure id into the function that draws it. Importing this package does not import matplotlib,
+and nothing here knows about caches or the deck.
 """
-from bdl_demo.figures.registry import FigureSpec, build_figures, figure_specs, render
+from bdl_demo.figures.registry import FigureError, FigureSpec, render, resolve
 
-__all__ = ["FigureSpec", "build_figures", "figure_specs", "render"]
+__all__ = ["FigureError", "FigureSpec", "render", "resolve"]

@@ -5,8 +5,8 @@ import numpy as np
 
 from bdl_demo import palette
 from bdl_demo.figures import common, style
-from bdl_demo.fit import FittedModel
-from bdl_demo.network import activate
+from bdl_demo.model.fit import FittedModel
+from bdl_demo.model.network import activate
 
 BASICS_SIZE = (12.0, 4.6)
 

@@ -12,7 +12,7 @@ from matplotlib.patches import Circle, FancyBboxPatch, Rectangle
 
 from bdl_demo import palette
 from bdl_demo.figures import common, style
-from bdl_demo.fit import FittedModel
+from bdl_demo.model.fit import FittedModel
 
 MAX_NODES = 8  # per column; wider layers show their first nodes, "⋮" and the last
 LEFT, RIGHT, TOP, BOTTOM = 0.8, 0.8, 0.3, 1.2  # inches kept for labels around the nodes

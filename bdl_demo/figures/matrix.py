@@ -11,7 +11,8 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from bdl_demo import palette
 from bdl_demo.figures import common, style
-from bdl_demo.fit import FittedModel
+from bdl_demo.model.evaluation import subsample
+from bdl_demo.model.fit import FittedModel
 
 MAX_CELLS = 5  # across; wider dimensions show their first cells, "…" and the last
 MAX_ROWS = 4  # down, so three stacked layers keep cells tall enough for slide-sized numbers
@@ -30,7 +31,7 @@ def matrix_view(model: FittedModel, estimate: str = "point"):
     figure = style.new_figure(SIZE)
     ax = style.inch_axes(figure)
     layout = _layout(model.net.widths, SIZE)
-    values = model.fit.map if estimate == "point" else common.subsample(model.fit.draws, 500)
+    values = model.fit.map if estimate == "point" else subsample(model.fit.draws, 500)
     y_top = layout["top"]
     for number in range(1, len(model.net.widths)):
         y_top = _draw_layer(ax, model, number, values, estimate, layout, y_top)

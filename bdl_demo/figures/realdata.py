@@ -1,4 +1,4 @@
-"""The real-data example (handwritten digits): weights, predictions and what the model does not know.
+"""Real data (handwritten digits, or any table of features): weights, predictions, what the model does not know.
 
 Every figure here is computed from the posterior draws over the held-out test set, so the
 numbers on the slides are the model's own.
@@ -11,12 +11,12 @@ from matplotlib.patches import Patch
 
 from bdl_demo import palette
 from bdl_demo.figures import common, style
-from bdl_demo.fit import FittedModel
+from bdl_demo.model.evaluation import accuracy
+from bdl_demo.model.fit import FittedModel
 
 TEST_AXES = (0.08, 0.17, 0.79, 0.72)  # figure fractions, the same for the three test matrices
 TEST_COLORBAR = (0.89, 0.17, 0.02, 0.72)
 N_UNSURE = 5  # test digits shown in the "least sure" figure
-_PREDICTIVE: dict = {}  # test-set summaries by fit key, shared by the figures of one build
 
 
 def layer_weights(model: FittedModel, layer: int):
@@ -39,7 +39,7 @@ def layer_weights(model: FittedModel, layer: int):
         ax.set(xlabel=f"unit of layer {layer}", ylabel=_input_name(model, layer))
         _integer_ticks(ax, n_in, n_out)
     pinned = float((np.abs(mean) > 2 * sd).mean())
-    alt = (f"Posterior of the {n_in}×{n_out} weights of layer {layer} of the digits model: "
+    alt = (f"Posterior of the {n_in}×{n_out} weights of layer {layer} of the {model.id} model: "
            f"means between {mean.min():.2f} and {mean.max():.2f} (red positive, grey negative) "
            f"and standard deviations between {sd.min():.2f} and {sd.max():.2f}; "
            f"{pinned:.0%} of these weights are more than two sds away from zero.")
@@ -71,7 +71,7 @@ def round_ticks(n: int, most: int = 5) -> list[int]:
 
 def test_matrix(model: FittedModel, quantity: str = "probabilities"):
     """Test examples × classes, sorted by true class: predictions, probabilities or their spread."""
-    mean, sd = _test_predictive(model)
+    mean, sd = model.evaluation.test_mean, model.evaluation.test_sd
     y = model.data.y_test
     order = np.argsort(y, kind="stable")
     figure = style.new_figure(style.FULL)
@@ -89,15 +89,6 @@ def test_matrix(model: FittedModel, quantity: str = "probabilities"):
     _class_axes(ax, y[order], model.data.class_names,
                 "predicted class" if quantity == "predictions" else "class")
     return figure, _test_alt(model, quantity, mean, sd)
-
-
-def _test_predictive(model: FittedModel):
-    """Posterior mean and sd of every class probability for every test example, once per fit."""
-    key = (model.id, model.fit.key)
-    if key not in _PREDICTIVE:
-        _PREDICTIVE.clear()
-        _PREDICTIVE[key] = common.predictive_summary(model.net, model.fit.draws, model.data.X_test)
-    return _PREDICTIVE[key]
 
 
 def _prediction_image(ax, cax, mean, y):
@@ -139,27 +130,32 @@ def _class_axes(ax, y_sorted, class_names, ylabel: str):
 
 def _test_alt(model: FittedModel, quantity: str, mean, sd) -> str:
     """What a test-set matrix shows, with accuracy and how the doubt is spread."""
-    y = model.data.y_test
-    n, accuracy = len(y), common.accuracy(mean, y)
+    y, things = model.data.y_test, _examples(model)
+    n, share_right = len(y), accuracy(mean, y)
     right = mean.argmax(axis=1) == y
     if quantity == "predictions":
-        return (f"Predicted class for each of the {n} test digits, grouped by true class: "
-                f"posterior mean accuracy {accuracy:.2f}, {int((~right).sum())} digits wrong, "
+        return (f"Predicted class for each of the {n} test {things}, grouped by true class: "
+                f"posterior mean accuracy {share_right:.2f}, {int((~right).sum())} {things} wrong, "
                 f"shown off the staircase in pink.")
     if quantity == "probabilities":
         p_true = mean[np.arange(n), y]
-        return (f"Posterior mean probability of every class for each of the {n} test digits, "
+        return (f"Posterior mean probability of every class for each of the {n} test {things}, "
                 f"grouped by true class: the true class gets {p_true.mean():.2f} on average, "
-                f"{p_true[~right].mean() if (~right).any() else 0:.2f} for the digits it gets wrong.")
+                f"{p_true[~right].mean() if (~right).any() else 0:.2f} for the {things} it gets wrong.")
     spread = sd.max(axis=1)
     return (f"Posterior standard deviation of every class probability for each of the {n} test "
-            f"digits: on average {spread[right].mean():.2f} for correctly classified digits and "
+            f"{things}: on average {spread[right].mean():.2f} for correctly classified {things} and "
             f"{spread[~right].mean() if (~right).any() else 0:.2f} for misclassified ones.")
 
 
+def _examples(model: FittedModel) -> str:
+    """What the test examples are called: digits for images, examples for rows of features."""
+    return "digits" if model.data.image_shape else "examples"
+
+
 def least_sure(model: FittedModel):
-    """The test digits with the most uncertain predictions, each with its predictive distribution."""
-    mean, sd = _test_predictive(model)
+    """The test examples with the most uncertain predictions, each with its predictive distribution."""
+    mean, sd = model.evaluation.test_mean, model.evaluation.test_sd
     data = model.data
     unsure = np.argsort(-common.entropy(mean), kind="stable")[:N_UNSURE]
     figure = style.new_figure(style.FULL)
@@ -176,7 +172,7 @@ def least_sure(model: FittedModel):
 
 
 def _digit_image(ax, data, row):
-    """One test digit as its 8×8 grey pixels, titled with its true class."""
+    """One test example as its grey pixels (or a strip of its standardised features), with its true class."""
     pixels = data.images_test[row] if data.images_test is not None else data.X_test[row]
     ax.imshow(pixels.reshape(data.image_shape or (1, -1)), cmap="gray_r", rasterized=True,
               gid=f"digit-{row}")
@@ -196,12 +192,13 @@ def _predictive_bars(ax, mean, sd, true_class, class_names, first):
 
 
 def _unsure_alt(model: FittedModel, unsure, mean) -> str:
-    """Which digits the model doubts and what it hesitates between."""
+    """Which examples the model doubts and what it hesitates between."""
     names = model.data.class_names
     parts = []
     for row in unsure:
         top = np.argsort(-mean[row])[:2]
         parts.append(f"a {names[model.data.y_test[row]]} with {names[top[0]]} at "
                      f"{mean[row, top[0]]:.2f} and {names[top[1]]} at {mean[row, top[1]]:.2f}")
-    return (f"The {len(unsure)} test digits the model is least sure about, as 8×8 images with their "
+    shown = "8×8 images" if model.data.image_shape else "strips of their standardised features"
+    return (f"The {len(unsure)} test {_examples(model)} the model is least sure about, as {shown} with their "
             f"posterior predictive probabilities: " + "; ".join(parts) + ".")

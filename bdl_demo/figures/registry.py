@@ -1,152 +1,126 @@
-"""Which figures exist, what each depends on, and drawing only those whose inputs changed.
+"""Which figure an id names, what it depends on, and drawing only those whose inputs changed.
 
-A figure is named by the module and function that draw it, so its cache key can be computed
-from source files without importing them: an unchanged build copies SVGs from the cache and
-never imports matplotlib.
+A figure id reads `<model>-<view>[-<variant>]` (e.g. `deepnet-matrix-posterior`,
+`digits-weights-layer2`) or, for figures of no model, `basics-<view>`. The deck asks for figures
+by id; `resolve` turns an id into what draws it, or says why the build cannot make it. Nobody
+keeps a list of figures: the set is whatever the slides ask for.
+
+A spec names the module and function that draw it, so a figure's cache key can be computed from
+source files without importing them: an unchanged build never imports matplotlib.
 """
 from __future__ import annotations
 
 import importlib
-import json
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
-from bdl_demo.cache import atomic_write, cache_dir, key_of, library_versions, source_of
-from bdl_demo.fit import FittedModel
-from bdl_demo.outputs import figures_written_before, record_figures
+from bdl_demo.errors import BuildError
+from bdl_demo.model.fit import FittedModel
 
 PACKAGE = "bdl_demo.figures"
+SHARED = "basics"  # the id prefix of figures that belong to no model
 # Modules every figure's pixels depend on, besides its own module.
-SHARED_MODULES = ("bdl_demo.palette", "bdl_demo.network", f"{PACKAGE}.style", f"{PACKAGE}.common")
-TWIN_MODELS = ("linear", "logistic", "deepnet")
+SHARED_MODULES = ("bdl_demo.palette", "bdl_demo.model.network", "bdl_demo.model.evaluation",
+                  f"{PACKAGE}.style", f"{PACKAGE}.common")
 ESTIMATES = ("point", "posterior")
+
+
+class FigureError(BuildError):
+    """The slides ask for a figure the build cannot make."""
 
 
 @dataclass(frozen=True)
 class FigureSpec:
-    """One figure: its id, the function that draws it, the models it needs and its options."""
+    """One figure: its id, the function that draws it, the model it shows and its options."""
 
     id: str
     module: str  # within bdl_demo.figures, e.g. "matrix"
     function: str
-    models: tuple[str, ...]
+    model: str | None  # None for the basics, which show no model
     options: dict = field(default_factory=dict, hash=False)
 
 
-def figure_specs(models: dict[str, FittedModel]) -> list[FigureSpec]:
-    """Every figure of the deck; per-layer figures follow the layers of the nets given."""
-    specs = []
-    for model in TWIN_MODELS:
-        for estimate in ESTIMATES:
-            specs += [_spec(f"{model}-matrix-{estimate}", "matrix.matrix_view", model, estimate=estimate),
-                      _spec(f"{model}-diagram-{estimate}", "diagram.network_diagram", model, estimate=estimate),
-                      _spec(f"{model}-fit-{estimate}", "fits.fit_view", model, estimate=estimate)]
-    specs += [_spec(f"linear-params-{estimate}", "fits.parameters_view", "linear", estimate=estimate)
-              for estimate in ESTIMATES]
-    specs.append(_spec("deepnet-fit-uncertainty", "fits.uncertainty_map", "deepnet"))
-    specs.append(_spec("digits-diagram-point", "diagram.network_diagram", "digits", estimate="point"))
-    layers = len(models["digits"].net.layers) if "digits" in models else 0
-    specs += [_spec(f"digits-weights-layer{layer}", "realdata.layer_weights", "digits", layer=layer)
-              for layer in range(1, layers + 1)]
-    specs += [_spec(f"digits-{quantity}", "realdata.test_matrix", "digits", quantity=quantity)
-              for quantity in ("predictions", "probabilities", "uncertainties")]
-    specs += [_spec("digits-unsure", "realdata.least_sure", "digits"),
-              _spec("basics-activations", "basics.activations"),
-              _spec("basics-bayes-rule", "basics.bayes_rule", "linear")]
-    return specs
+@dataclass(frozen=True)
+class View:
+    """A kind of figure: what draws it, which variants exist, and for which models."""
+
+    drawn_by: str  # "module.function" within bdl_demo.figures
+    variants: Callable[[FittedModel], dict[str, dict]]  # variant name → options of the function
+    applies: Callable[[FittedModel], bool] = lambda model: True
+    needs: str = ""  # what `applies` asks of a model, for the error message
 
 
-def _spec(figure_id: str, drawn_by: str, *models: str, **options) -> FigureSpec:
-    """A registry entry: drawn_by is "module.function" within bdl_demo.figures."""
-    module, function = drawn_by.split(".")
-    return FigureSpec(figure_id, module, function, models, options)
+def _estimates(model) -> dict[str, dict]:
+    return {estimate: {"estimate": estimate} for estimate in ESTIMATES}
 
 
-def figure_key(spec: FigureSpec, models: dict[str, FittedModel]) -> str:
-    """Hash of everything the figure's bytes depend on: fits, data, nets, source code, matplotlib."""
-    inputs = {
-        name: {"fit": models[name].fit.key, "data": models[name].data.fingerprint(),
-               "net": repr(models[name].net)}
-        for name in spec.models
-    }
-    # The drawing function's source is part of its module's source.
-    code = source_of(*SHARED_MODULES, f"{PACKAGE}.{spec.module}")
-    return key_of("figure", spec.id, spec.function, spec.options, inputs, code,
-                  library_versions(("matplotlib",)))
+def _single(model) -> dict[str, dict]:
+    return {"": {}}
 
 
-def render(spec: FigureSpec, models: dict[str, FittedModel], format: str = "svg") -> tuple[bytes, dict]:
-    """Draw one figure: its bytes, and its metadata (alt text and size on the slide in px)."""
+def _simple_regression(model) -> bool:
+    return model.kind == "regression" and not model.net.hidden and model.on_a_plane
+
+
+VIEWS = {
+    "matrix": View("matrix.matrix_view", _estimates),
+    "diagram": View("diagram.network_diagram", _estimates),
+    "fit": View("fitted.fit_view",
+                lambda m: _estimates(m) | ({"uncertainty": {"estimate": "uncertainty"}}
+                                           if m.kind != "regression" else {}),
+                lambda m: m.on_a_plane, "inputs that can be drawn as axes (1 for regression, 2 for classes)"),
+    "params": View("fitted.parameters_view", _estimates, _simple_regression,
+                   "a linear regression on one input"),
+    "bayes-rule": View("basics.bayes_rule", _single, _simple_regression, "a linear regression on one input"),
+    "weights": View("realdata.layer_weights",
+                    lambda m: {f"layer{n}": {"layer": n} for n in range(1, len(m.net.layers) + 1)}),
+    "predictions": View("realdata.test_matrix", lambda m: {"": {"quantity": "predictions"}},
+                        lambda m: m.kind != "regression", "a classifier"),
+    "probabilities": View("realdata.test_matrix", lambda m: {"": {"quantity": "probabilities"}},
+                          lambda m: m.kind != "regression", "a classifier"),
+    "uncertainties": View("realdata.test_matrix", lambda m: {"": {"quantity": "uncertainties"}},
+                          lambda m: m.kind != "regression", "a classifier"),
+    "unsure": View("realdata.least_sure", _single, lambda m: m.kind != "regression", "a classifier"),
+}
+BASICS = {"activations": "basics.activations"}
+
+
+def resolve(figure_id: str, models: dict[str, FittedModel]) -> FigureSpec:
+    """What draws the figure `figure_id`; FigureError saying why if no figure of that id can be made."""
+    owner, _, rest = figure_id.partition("-")
+    if owner == SHARED and rest in BASICS:
+        module, function = BASICS[rest].split(".")
+        return FigureSpec(figure_id, module, function, None)
+    if owner not in models:
+        known = ", ".join([*models, SHARED]) or SHARED
+        raise FigureError(f"no figure {figure_id!r}: figure ids start with a model id ({known})")
+    model = models[owner]
+    for name, view in VIEWS.items():
+        if rest == name or rest.startswith(name + "-"):
+            if not view.applies(model):
+                raise FigureError(f"no figure {figure_id!r}: the {name} view needs {view.needs}")
+            variants = view.variants(model)
+            variant = rest[len(name) + 1:]
+            if variant not in variants:
+                allowed = ", ".join(f"{owner}-{name}" + (f"-{v}" if v else "") for v in variants)
+                raise FigureError(f"no figure {figure_id!r}: use one of {allowed}")
+            module, function = view.drawn_by.split(".")
+            return FigureSpec(figure_id, module, function, owner, variants[variant])
+    views = ", ".join(name for name, view in VIEWS.items() if view.applies(model))
+    raise FigureError(f"no figure {figure_id!r}: the views of {owner} are {views}")
+
+
+def render(spec: FigureSpec, models: dict[str, FittedModel]) -> tuple[bytes, dict]:
+    """Draw one figure: its SVG bytes, and its metadata (alt text and size on the slide in px)."""
     from threadpoolctl import threadpool_limits
 
     from bdl_demo.figures import style
 
     draw = getattr(importlib.import_module(f"{PACKAGE}.{spec.module}"), spec.function)
+    arguments = [models[spec.model]] if spec.model else []
     # Stacked small matrix products run many times slower with several BLAS threads.
     with threadpool_limits(limits=1, user_api="blas"), style.slide_style():
-        figure, alt = draw(*(models[name] for name in spec.models), **spec.options)
-        data = style.svg_bytes(figure) if format == "svg" else style.png_bytes(figure)
+        figure, alt = draw(*arguments, **spec.options)
+        data = style.svg_bytes(figure)
     width, height = (round(v * style.PX_PER_INCH) for v in figure.get_size_inches())
     return data, {"alt": alt, "width": width, "height": height}
-
-
-def build_figures(models: dict[str, FittedModel], images_dir: Path, *, force: bool = False,
-                  log: Callable[[str], None] = print) -> dict[str, dict]:
-    """Draw every figure whose models are given into images_dir; return the manifest by figure id."""
-    images_dir = Path(images_dir)
-    images_dir.mkdir(parents=True, exist_ok=True)
-    store = cache_dir() / "figures"
-    manifest, written = {}, {}
-    for spec in figure_specs(models):
-        if not all(name in models for name in spec.models):
-            continue
-        manifest[spec.id] = _build_one(spec, models, images_dir, store, force, log)
-        written[manifest[spec.id]["file"]] = list(spec.models)
-    _remove_stale(images_dir, written, set(models), log)
-    return manifest
-
-
-def _build_one(spec, models, images_dir: Path, store: Path, force: bool, log) -> dict:
-    """Copy one figure from the cache, or draw and cache it; return its manifest entry."""
-    started = time.perf_counter()
-    key = figure_key(spec, models)
-    svg_path, meta_path = store / f"{key}.svg", store / f"{key}.json"
-    cached = not force and svg_path.is_file() and meta_path.is_file()
-    if cached:
-        try:
-            data, meta = svg_path.read_bytes(), json.loads(meta_path.read_text())
-        except (OSError, ValueError):  # a damaged entry is drawn again, never a crash
-            cached = False
-    if not cached:
-        data, meta = render(spec, models)
-        atomic_write(svg_path, data)
-        atomic_write(meta_path, json.dumps(meta, indent=1).encode())
-    file = f"{spec.id}.svg"
-    target = images_dir / file
-    if not (target.is_file() and target.read_bytes() == data):
-        atomic_write(target, data)
-    seconds = time.perf_counter() - started
-    log(f"figure {spec.id}: {'cached' if cached else 'drawn'} ({seconds:.2f} s)")
-    return {"file": file, **meta, "key": key, "cached": cached, "seconds": round(seconds, 3)}
-
-
-def _remove_stale(images_dir: Path, written: dict[str, list[str]], built: set[str], log) -> None:
-    """Delete figure files an earlier build wrote that this one no longer draws.
-
-    Only files in the folder's record of what the build wrote are candidates, and only those of
-    the models built now (a build of some models leaves the others' figures alone); any other file
-    in the folder is the user's and stays.
-    """
-    before = figures_written_before(images_dir)
-    kept = dict(written)
-    for name, owners in before.items():
-        if name in written:
-            continue
-        if set(owners) <= built:
-            (images_dir / name).unlink(missing_ok=True)
-            log(f"figure file removed: {name}")
-        elif (images_dir / name).is_file():
-            kept[name] = owners
-    record_figures(images_dir, kept)

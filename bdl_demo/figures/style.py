@@ -84,13 +84,6 @@ def svg_bytes(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def png_bytes(figure: Figure) -> bytes:
-    """The figure as PNG at slide resolution, for previews."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None}, facecolor="white")
-    return buffer.getvalue()
-
-
 def two_class_cmap() -> LinearSegmentedColormap:
     """Probability of class 1: class 0's colour at 0, white at 0.5, class 1's colour at 1."""
     low, high = palette.CLASS_COLORS
@@ -104,12 +97,6 @@ def scatter_classes(ax, X, y, class_names, size=42):
         ax.scatter(X[rows, 0], X[rows, 1], s=size, marker=palette.CLASS_MARKERS[k % 2],
                    facecolors="white", edgecolors=palette.DATA_COLOR, linewidths=1.1,
                    label=name, zorder=3, rasterized=len(X) > 1000, gid=f"data-{k}")
-
-
-def math_name(symbol: str, number: int | None = None, prime: bool = False) -> str:
-    """A parameter or activation name as mathtext: W_1, b_2, Z'_1."""
-    mark = "'" if prime else ""
-    return f"${symbol}{mark}_{{{number}}}$" if number is not None else f"${symbol}{mark}$"
 
 
 def signed(value: float, digits: int = 1) -> str:

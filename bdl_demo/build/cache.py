@@ -1,0 +1,114 @@
+"""One content-addressed store for all the build computes once: data sets, fits, evaluations, figures.
+
+An entry is filed under a key that hashes everything it depends on. Its file starts with one line
+of JSON — the SHA-256 of the payload and a little metadata — followed by the payload, so every
+read is checked: a damaged or foreign entry is reported in one line and made again, never used.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Callable, TypeVar
+
+from bdl_demo.errors import BuildError
+from bdl_demo.files import atomic_write
+
+LIBRARIES = ("pymc", "pytensor", "arviz", "numpy", "scikit-learn", "matplotlib")
+T = TypeVar("T")
+
+
+class CacheError(BuildError):
+    """The cache folder cannot be read or written."""
+
+
+def cache_dir() -> Path:
+    """Where results are kept between builds: $BDL_DEMO_CACHE, else .cache/ in the working folder."""
+    return Path(os.environ.get("BDL_DEMO_CACHE", Path.cwd() / ".cache"))
+
+
+def library_versions(names=LIBRARIES) -> dict[str, str]:
+    """Installed versions, read from package metadata so that nothing heavy gets imported."""
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
+def module_hashes(*modules: str) -> dict[str, str]:
+    """Hash of each module's source file, found without importing the module."""
+    return {name: hashlib.sha256(Path(importlib.util.find_spec(name).origin).read_bytes()).hexdigest()
+            for name in modules}
+
+
+def key_of(*parts) -> str:
+    """A stable hash of JSON-serialisable parts: same inputs, same key, on any machine."""
+    text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+@dataclass
+class Entry:
+    payload: bytes
+    meta: dict
+
+
+class Cache:
+    """Entries under root/<kind>/<key>, each checked against its own hash when read."""
+
+    def __init__(self, root: Path | None = None, log: Callable[[str], None] = lambda message: None):
+        self.root = Path(root) if root is not None else cache_dir()
+        self.log = log
+
+    def path(self, kind: str, key: str) -> Path:
+        return self.root / kind / key
+
+    def read(self, kind: str, key: str) -> Entry | None:
+        """The entry if it is there and whole; None (with a warning if it was damaged) otherwise."""
+        path = self.path(kind, key)
+        try:
+            blob = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise CacheError(f"cannot read the cache entry {path}: {error.strerror}; fix the folder's "
+                             "permissions or set BDL_DEMO_CACHE to another folder") from None
+        header, _, payload = blob.partition(b"\n")
+        try:
+            stamp = json.loads(header)
+            whole = stamp["sha256"] == hashlib.sha256(payload).hexdigest()
+        except (ValueError, TypeError, KeyError):
+            whole = False
+        if not whole:
+            self.log(f"warning: damaged cache entry {kind}/{key}: making it again")
+            return None
+        return Entry(payload, stamp.get("meta", {}))
+
+    def write(self, kind: str, key: str, payload: bytes, meta: dict | None = None) -> None:
+        header = json.dumps({"sha256": hashlib.sha256(payload).hexdigest(), "meta": meta or {}})
+        try:
+            atomic_write(self.path(kind, key), header.encode() + b"\n" + payload)
+        except OSError as error:
+            raise CacheError(f"cannot write to the cache folder {self.root}: {error.strerror}; "
+                             "fix its permissions or set BDL_DEMO_CACHE to another folder") from None
+
+    def fetch(self, kind: str, key: str, make: Callable[[], T], *, encode: Callable[[T], bytes],
+              decode: Callable[[bytes], T], force: bool = False) -> tuple[T, bool]:
+        """The cached value under (kind, key), or make() it and store it; and whether it was cached."""
+        entry = None if force else self.read(kind, key)
+        if entry is not None:
+            try:
+                return decode(entry.payload), True
+            except Exception as error:  # whole but unreadable: written by another version
+                self.log(f"warning: unreadable cache entry {kind}/{key} ({type(error).__name__}): "
+                         "making it again")
+        value = make()
+        self.write(kind, key, encode(value))
+        return value, False

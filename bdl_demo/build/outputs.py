@@ -1,0 +1,168 @@
+"""Where the build writes: only into folders it made itself, never over a user's files.
+
+The deck folder carries a marker file, and the images folder a manifest of the figure files the
+build wrote. A folder is replaced (deck) or pruned (images) only when it carries that proof;
+anything else — a foreign folder that is not empty, a file, the project, `/` — is refused with one
+line before anything is touched.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from bdl_demo.files import atomic_write
+from bdl_demo.errors import BuildError
+
+DECK_MARKER = ".bdl-demo-deck"
+IMAGES_MANIFEST = ".bdl-demo-images.json"
+# What a deck made before the marker existed holds: such a folder is recognised as ours.
+OLD_DECK_ENTRIES = {"index.html", "report.json", "lib", "images", "deck.pdf",
+                    "deck-standalone.html", "deck.ipynb"}
+
+
+class OutputError(BuildError):
+    """An output folder cannot be used; nothing was written or removed."""
+
+
+def check_deck_folder(out: Path, project: Path) -> Path:
+    """The deck folder, resolved, if the build may replace it; else OutputError naming why."""
+    return _check_folder(out, project, "--out", "the deck", _is_our_deck)
+
+
+def check_images_folder(images: Path, project: Path) -> Path:
+    """The images folder, resolved, if figures may be written into it; else OutputError."""
+    return _check_folder(images, project, "--images", "the figures", _is_our_images)
+
+
+def _check_folder(path: Path, project: Path, flag: str, what: str, is_ours) -> Path:
+    path = _resolved(path, flag)
+    _not_precious(path, project, flag)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{flag} {path} is a file, not a folder: pass a folder for {what}")
+    if path.is_dir() and not is_ours(path):
+        raise OutputError(f"{flag} {path} is a folder bdl_demo did not make and it is not empty "
+                          f"({_some_entries(path)}): pass a new or empty folder")
+    return path
+
+
+def _resolved(path: Path, flag: str) -> Path:
+    try:
+        return Path(path).expanduser().resolve()
+    except (OSError, RuntimeError) as error:
+        raise OutputError(f"{flag} {path} cannot be resolved: {error}") from None
+
+
+def _not_precious(path: Path, project: Path, flag: str) -> None:
+    """Refuse `/`, the home folder, the project and any folder holding the project."""
+    project = project.resolve()
+    if path == Path(path.anchor) or path == Path.home().resolve():
+        raise OutputError(f"{flag} {path} would replace a system or home folder: pass a folder of its own")
+    if project == path or project.is_relative_to(path):
+        raise OutputError(f"{flag} {path} holds the project {project}: pass a folder of its own, "
+                          f"e.g. {project / 'slides'}")
+
+
+def _is_our_deck(folder: Path) -> bool:
+    entries = _entries(folder)
+    if not entries or DECK_MARKER in entries:
+        return True
+    return {"index.html", "report.json"} <= entries <= OLD_DECK_ENTRIES
+
+
+def _is_our_images(folder: Path) -> bool:
+    entries = _entries(folder)
+    if not entries or IMAGES_MANIFEST in entries:
+        return True
+    # Made before the manifest existed: nothing but figures.
+    return all(name.endswith(".svg") and (folder / name).is_file() for name in entries)
+
+
+def _entries(folder: Path) -> set[str]:
+    try:
+        return set(os.listdir(folder))
+    except OSError as error:
+        raise OutputError(f"cannot read {folder}: {error.strerror}") from None
+
+
+def _some_entries(folder: Path) -> str:
+    names = sorted(_entries(folder))
+    shown = ", ".join(names[:3])
+    return f"it holds {shown}{f' and {len(names) - 3} more' if len(names) > 3 else ''}"
+
+
+@contextmanager
+def staged_deck(out: Path):
+    """Yield an empty folder beside `out`; on success it replaces `out`, on failure it is removed.
+
+    `out` must have passed check_deck_folder. The new deck gets the marker first, so a later
+    build knows the folder as its own.
+    """
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
+        staging.chmod(0o755)  # mkdtemp makes it private; the deck is meant to be served
+        (staging / DECK_MARKER).write_text("made by bdl_demo: the build replaces this folder\n")
+    except OSError as error:
+        raise OutputError(f"cannot write the deck next to {out}: {error.strerror}") from None
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
+    try:
+        if out.exists():
+            out.rename(old / out.name)
+        staging.rename(out)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        if (old / out.name).exists() and not out.exists():
+            (old / out.name).rename(out)
+        raise OutputError(f"cannot replace {out}: {error.strerror}") from None
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def figures_written_before(images: Path) -> dict[str, list[str]]:
+    """The figure files the build wrote into `images` last time, each with the models it shows."""
+    try:
+        data = json.loads((images / IMAGES_MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict):
+        return {}
+    return {name: list(models) for name, models in files.items()
+            if isinstance(name, str) and "/" not in name and isinstance(models, list)}
+
+
+def record_figures(images: Path, files: dict[str, list[str]]) -> None:
+    """Remember which files in `images` the build wrote, so only those are ever removed."""
+    atomic_write(images / IMAGES_MANIFEST, json.dumps({"files": files}, indent=1, sort_keys=True).encode())
+
+
+@contextmanager
+def build_lock(folder: Path, log):
+    """Hold the project's build lock: a second build waits, saying so, until the first is done."""
+    import fcntl
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / "build.lock", "a+")
+    except OSError as error:
+        raise OutputError(f"cannot use the cache folder {folder}: {error.strerror}; "
+                          "set BDL_DEMO_CACHE to a writable folder") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"waiting for another build of this project to finish (lock {folder / 'build.lock'}) …")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

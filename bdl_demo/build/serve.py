@@ -1,0 +1,418 @@
+"""`build.py --serve`: preview the deck on 127.0.0.1, rebuild when a source changes, reload the tab.
+
+The deck folder is served as it is on disk, except that HTML pages get a small script that listens
+for reloads (Server-Sent Events), so the built deck itself never carries it. `PreviewServer` is the
+HTTP side, `Watcher` notices edits by polling, and `serve` joins them into one blocking loop.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import select
+import signal
+import socket
+import socketserver
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote
+
+from bdl_demo.deck.assets import media_type
+from bdl_demo.errors import BuildError
+
+HOST = "127.0.0.1"
+EVENTS_PATH = "/__bdl_demo/events"
+RELOAD_SCRIPT = (
+    b"<script>/* bdl_demo --serve: reload when the deck is rebuilt (the URL hash keeps the slide) */\n"
+    b'new EventSource("' + EVENTS_PATH.encode() + b'").addEventListener("reload", () => location.reload());\n'
+    b"</script>\n"
+)
+CHECK_SECONDS = 1.0  # how often an idle event stream checks that its tab is still open
+SETTLE_LIMIT_SECONDS = 5.0  # a burst of saves delays the rebuild by at most this much
+IGNORED_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".tmp", ".pyc", ".pyo")
+
+
+class ServeError(BuildError):
+    """The preview server cannot start, e.g. because its port is taken."""
+
+
+class RebuildError(BuildError):
+    """A rebuild command exited with an error (which it has already printed)."""
+
+
+# --- serving -----------------------------------------------------------------------------------
+
+def resolve_inside(root: Path, url_path: str) -> Path | None:
+    """The file that a request path names inside root, or None if it names nothing there."""
+    path = url_path.split("?", 1)[0].split("#", 1)[0]
+    if not path.startswith("/"):
+        return None
+    parts = unquote(path).split("/")  # decoded once: "%2F" becomes a separator, "%252F" stays literal
+    if any(part == ".." or "\0" in part for part in parts):
+        return None
+    root = Path(root).resolve()
+    candidate = root.joinpath(*(part for part in parts if part not in ("", ".")))
+    if path.endswith("/"):
+        candidate = candidate / "index.html"
+    target = candidate.resolve()  # follows symlinks, so a link pointing out of the deck fails below
+    return target if target.is_relative_to(root) and target.is_file() else None
+
+
+def with_reload_script(html: bytes) -> bytes:
+    """The page with the reload script inserted before its last </body> (or appended)."""
+    at = html.lower().rfind(b"</body>")
+    return html + RELOAD_SCRIPT if at < 0 else html[:at] + RELOAD_SCRIPT + html[at:]
+
+
+class PreviewServer:
+    """The deck folder over HTTP on 127.0.0.1, with an event stream that tells open tabs to reload."""
+
+    def __init__(self, deck_dir: Path, port: int = 8000):
+        self.deck_dir = Path(deck_dir)
+        self.port = port  # the bound port once started (port 0 picks a free one)
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._news = threading.Condition()
+        self._reloads = 0
+        self._listeners = 0
+        self._closing = False
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}/"
+
+    @property
+    def listeners(self) -> int:
+        """How many tabs are listening for reloads."""
+        with self._news:
+            return self._listeners
+
+    def start(self) -> PreviewServer:
+        """Bind the port and serve from a background thread; raise ServeError if the port is taken."""
+        try:
+            self._httpd = _HTTPServer((HOST, self.port), _Handler)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise ServeError(f"port {self.port} is in use: pass --port N") from None
+            raise ServeError(f"cannot listen on {HOST}:{self.port}: {error.strerror or error}") from None
+        self._httpd.preview = self
+        self.port = self._httpd.server_address[1]
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="bdl_demo-serve", daemon=True)
+        self._thread.start()
+        return self
+
+    def reload(self) -> int:
+        """Tell every open tab to reload; return how many were listening."""
+        with self._news:
+            self._reloads += 1
+            self._news.notify_all()
+            return self._listeners
+
+    def stop(self) -> None:
+        """Close every connection, free the port and join the threads (calling it twice is fine)."""
+        if self._httpd is None:
+            return
+        with self._news:
+            self._closing = True
+            self._news.notify_all()
+        self._httpd.shutdown()
+        self._httpd.close_connections()
+        self._httpd.server_close()  # joins the request threads
+        self._thread.join()
+        self._httpd = None
+
+    def __enter__(self) -> PreviewServer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def stream_events(self, write: Callable[[bytes], object], gone: Callable[[], bool]) -> None:
+        """Feed one event stream: a `reload` event after each rebuild, until the tab goes or stop."""
+        with self._news:
+            seen = self._reloads
+            self._listeners += 1
+        try:
+            write(b"retry: 1000\n: listening\n\n")
+            while True:
+                with self._news:
+                    self._news.wait_for(lambda: self._closing or self._reloads != seen, CHECK_SECONDS)
+                    closing, reloads = self._closing, self._reloads
+                if closing or gone():
+                    return
+                if reloads != seen:
+                    seen = reloads
+                    write(b"event: reload\ndata: %d\n\n" % reloads)
+        except OSError:  # the tab went away mid-write
+            return
+        finally:
+            with self._news:
+                self._listeners -= 1
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    """A threaded HTTP server that joins its threads on close and can cut open connections."""
+
+    daemon_threads = False  # server_close() joins every request thread
+
+    def __init__(self, address, handler):
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(address, handler)
+
+    def server_bind(self) -> None:
+        socketserver.TCPServer.server_bind(self)  # skips HTTPServer's getfqdn(), a DNS lookup
+        self.server_name, self.server_port = self.server_address[:2]
+
+    def process_request(self, request, client_address) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Shut every open connection, so that no request thread waits on a silent client."""
+        with self._open_lock:
+            connections = list(self._open)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], OSError):  # a closed tab is normal; a bug is not
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """GET and HEAD for files inside the deck folder; everything else is 404."""
+
+    server_version = "bdl_demo"
+    timeout = 10  # seconds a client may stay silent
+
+    def do_GET(self) -> None:
+        if self.path.split("?", 1)[0] == EVENTS_PATH:
+            self._events()
+        else:
+            self._file(with_body=True)
+
+    def do_HEAD(self) -> None:
+        self._file(with_body=False)
+
+    def _file(self, with_body: bool) -> None:
+        target = resolve_inside(self.server.preview.deck_dir, self.path)
+        try:
+            data = target.read_bytes() if target else None
+        except OSError:  # e.g. removed by a rebuild in between
+            data = None
+        if data is None and self.path == "/favicon.ico":  # the browser asks; "none" is not an error
+            return self._send(204, b"", "image/x-icon", with_body)
+        if data is None:
+            return self._send(404, b"not found\n", "text/plain; charset=utf-8", with_body)
+        kind = media_type(target)
+        if kind.startswith("text/html"):
+            data = with_reload_script(data)
+        self._send(200, data, kind, with_body)
+
+    def _send(self, status: int, data: bytes, kind: str, with_body: bool) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if with_body:
+            self.wfile.write(data)
+
+    def _events(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.server.preview.stream_events(self.wfile.write, self._client_gone)
+
+    def _client_gone(self) -> bool:
+        """Whether the client has closed its end (its socket reads as end-of-file)."""
+        try:
+            readable = select.select([self.connection], [], [], 0)[0]
+            return bool(readable) and not self.connection.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return True
+
+    def log_message(self, format, *args) -> None:
+        """Silent: the terminal shows rebuilds, not requests."""
+
+
+# --- watching ----------------------------------------------------------------------------------
+
+def ignored(name: str) -> bool:
+    """Whether a file or folder name is noise: dotfiles, caches, editor backups and swap files."""
+    return (name.startswith(".") or name == "__pycache__" or name.endswith(IGNORED_SUFFIXES)
+            or (name.startswith("#") and name.endswith("#")) or name == "4913")  # vim's probe file
+
+
+class Watcher:
+    """Notices files added, changed or removed under some paths, by polling mtimes and sizes."""
+
+    def __init__(self, paths: list[Path], exclude: list[Path] = ()):
+        self.paths = [Path(path) for path in paths]
+        self.exclude = [Path(path).resolve() for path in exclude]
+        self._seen = self.snapshot()
+
+    def snapshot(self) -> dict[Path, tuple[int, int]]:
+        """(mtime, size) of every watched file."""
+        files = {}
+        for path in self.paths:
+            if path.is_file():
+                self._stat(path, files)
+            for folder, dirs, names in os.walk(path):
+                dirs[:] = [d for d in dirs if not ignored(d) and not self._excluded(Path(folder, d))]
+                for name in names:
+                    if not ignored(name):
+                        self._stat(Path(folder, name), files)
+        return files
+
+    def changes(self) -> list[Path]:
+        """The files added, changed or removed since the last call."""
+        now, before = self.snapshot(), self._seen
+        self._seen = now
+        return sorted(path for path in now.keys() | before.keys() if now.get(path) != before.get(path))
+
+    def _excluded(self, folder: Path) -> bool:
+        return folder.resolve() in self.exclude
+
+    @staticmethod
+    def _stat(path: Path, files: dict) -> None:
+        try:
+            stat = path.stat()
+        except OSError:  # removed while we looked
+            return
+        files[path] = (stat.st_mtime_ns, stat.st_size)
+
+
+# --- the loop ----------------------------------------------------------------------------------
+
+def serve(rebuild: Callable[[], None], deck_dir: Path, watch: list[Path], *, port: int = 8000,
+          log: Callable[[str], None] = print, poll_seconds: float = 0.5,
+          ready: threading.Event | None = None, stop: threading.Event | None = None) -> None:
+    """Serve deck_dir on 127.0.0.1:port; when a watched file changes, call rebuild() and, if it
+    succeeds, tell open tabs to reload (if it raises, log the error and keep the last good deck).
+    Blocks until Ctrl-C or `stop` is set. Raises ServeError if the port is taken."""
+    stop = stop or threading.Event()
+    watcher = Watcher(watch, exclude=[deck_dir])
+    with PreviewServer(deck_dir, port).start() as server, _ctrl_c_as_keyboard_interrupt() as handler:
+        log(f"serving {deck_dir} at {server.url} (Ctrl-C to stop)")
+        if ready is not None:
+            ready.set()
+        try:
+            while not stop.wait(poll_seconds):
+                changed = watcher.changes()
+                if changed:
+                    changed += _settle(watcher, stop, poll_seconds)
+                    _rebuild(rebuild, server, changed, log, handler)
+        except KeyboardInterrupt:
+            log("stopped serving")
+
+
+def _settle(watcher: Watcher, stop: threading.Event, poll_seconds: float) -> list[Path]:
+    """Wait until a poll passes without changes, so that a burst of saves makes one rebuild."""
+    more, deadline = [], time.monotonic() + SETTLE_LIMIT_SECONDS
+    while time.monotonic() < deadline and not stop.wait(poll_seconds):
+        changed = watcher.changes()
+        if not changed:
+            break
+        more += changed
+    return more
+
+
+def _rebuild(rebuild, server: PreviewServer, changed: list[Path], log, sigint_handler) -> None:
+    """Run one rebuild; reload the tabs if it worked, log why not if it did not."""
+    names = sorted({_short(path) for path in changed})
+    log(f"changed {', '.join(names[:3])}{f' and {len(names) - 3} more' if len(names) > 3 else ''}: rebuilding")
+    started = time.perf_counter()
+    try:
+        with _sigint_handler(sigint_handler):  # the build's own Ctrl-C handling applies inside it
+            rebuild()
+    except Exception as error:
+        log(f"rebuild failed: {one_line(error)} (still serving the last good deck)")
+        return
+    tabs = server.reload()
+    log(f"rebuilt in {time.perf_counter() - started:.1f} s: reloading {tabs} tab{'' if tabs == 1 else 's'}")
+
+
+def one_line(error: Exception) -> str:
+    """An error as one line; errors from Python itself (likely a bug) also say type and place."""
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else ""
+    if type(error).__module__ != "builtins":
+        return text or type(error).__name__
+    frames = traceback.extract_tb(error.__traceback__)
+    place = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    return f"{type(error).__name__}: {text}{place}"
+
+
+def _short(path: Path) -> str:
+    """A path relative to the working folder when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+@contextmanager
+def _sigint_handler(handler):
+    """Use `handler` for SIGINT inside the block; outside the main thread, do nothing."""
+    if handler is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def _ctrl_c_as_keyboard_interrupt():
+    """Make Ctrl-C raise KeyboardInterrupt inside the block; yield the handler it replaced."""
+    previous = signal.getsignal(signal.SIGINT)
+    with _sigint_handler(signal.default_int_handler):
+        yield previous
+
+
+def rebuild_command(command: list[str]) -> Callable[[], None]:
+    """A rebuild that runs `command` (e.g. build.py without --serve) in a fresh Python process,
+    so edits to bdl_demo's own modules take effect; raises RebuildError when it fails."""
+    def rebuild() -> None:
+        process = subprocess.Popen(command)
+        try:
+            status = process.wait()
+        except BaseException:  # Ctrl-C: give the build time to remove its staging folder
+            _finish(process)
+            raise
+        if status != 0:
+            raise RebuildError(f"the build exited with status {status}")
+    return rebuild
+
+
+def _finish(process: subprocess.Popen) -> None:
+    """Let an interrupted child exit: it usually got the same Ctrl-C; if not, send it one, then kill."""
+    for action, seconds in ((None, 2), (signal.SIGINT, 10), (signal.SIGKILL, None)):
+        if action is not None:
+            process.send_signal(action)
+        try:
+            process.wait(timeout=seconds)
+            return
+        except subprocess.TimeoutExpired:
+            continue

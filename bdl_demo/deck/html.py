@@ -1,0 +1,218 @@
+"""The reveal.js deck: the list of slides as index.html, with the figures and libraries it loads.
+
+Markdown blocks are rendered by markdown-it-py with a few rules of our own: a figure becomes an
+<img> of the build's SVG with its alt text and size, math is left as \\(…\\) and \\[…\\] for KaTeX,
+code is highlighted by Pygments now, and the ::: layouts become the deck's grid classes.
+"""
+from __future__ import annotations
+
+import html
+import shutil
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from bdl_demo import palette
+from bdl_demo.deck.assets import copy_assets
+from bdl_demo.deck.listing import highlight, highlight_css
+from bdl_demo.deck.slides import Block, Slide, Stack, block_classes, figure_id_of, markdown
+from bdl_demo.errors import BuildError
+from bdl_demo.files import atomic_write
+
+PAGE = "page.html"
+WIDE = 1.5  # a figure wider than 1.5 × its height: its twin takes its place instead of its side
+TWIN_CAPTIONS = ("from this…", "…to this")
+
+
+class DeckError(BuildError):
+    """The deck cannot be written; the message is one line."""
+
+
+def write_deck(out_dir: Path, stacks: list[Stack], *, manifest: dict[str, dict], deck: dict,
+               images_dir: Path, node_modules: Path, templates: Path) -> None:
+    """index.html, the figures it shows (in images/) and the reveal.js and KaTeX files it loads."""
+    page = render_page(stacks, manifest=manifest, deck=deck, templates=templates)
+    copy_figures(manifest, images_dir, out_dir / "images")
+    copy_assets(node_modules, out_dir)
+    atomic_write(out_dir / "index.html", page.encode())
+
+
+def render_page(stacks: list[Stack], *, manifest: dict[str, dict], deck: dict, templates: Path) -> str:
+    """The whole deck as one HTML page: the page template around the rendered slides."""
+    renderer = SlideRenderer(manifest)
+    sections = "\n".join(renderer.stack(stack) for stack in stacks)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=True,
+                             undefined=jinja2.StrictUndefined)
+    return env.get_template(PAGE).render(
+        deck=deck, slides=Markup(sections), code_css=Markup(highlight_css(".code")),
+        weight_color=palette.WEIGHT_COLOR, bias_color=palette.BIAS_COLOR)
+
+
+def copy_figures(manifest: dict[str, dict], images_dir: Path, target: Path) -> None:
+    """Copy the figure files the deck shows from images_dir; a missing file is an error."""
+    target.mkdir(parents=True, exist_ok=True)
+    for figure_id, entry in manifest.items():
+        source = images_dir / entry["file"]
+        if not source.is_file():
+            raise DeckError(f"figure {figure_id!r} is in the manifest but {source} is missing")
+        shutil.copyfile(source, target / source.name)
+
+
+class SlideRenderer:
+    """Slides to <section>s: markdown-it's HTML renderer with the deck's own rules."""
+
+    def __init__(self, manifest: dict[str, dict]):
+        self.manifest = manifest
+        self.md = markdown()
+        for name in ("image", "paragraph_open", "paragraph_close", "math_inline", "math_inline_double",
+                     "math_block", "fence", "container_div_open", "container_div_close",
+                     "list_item_open"):
+            self.md.renderer.rules[name] = getattr(self, "_" + name)  # called as rule(tokens, index, options, env)
+
+    def stack(self, stack: Stack) -> str:
+        slides = "\n".join(self.slide(slide) for slide in stack)
+        return f"<section>\n{slides}\n</section>" if len(stack) > 1 else slides
+
+    def slide(self, slide: Slide) -> str:
+        body = "".join(self.blocks(slide.blocks))
+        notes = "".join(self.blocks(slide.notes))
+        aside = f'<aside class="notes">\n{notes}</aside>\n' if notes else ""
+        return f"<section>\n{body}{aside}</section>"
+
+    def blocks(self, blocks: list[Block]) -> list[str]:
+        tokens = [token for block in blocks for token in self._laid_out(block)]
+        return [self.md.renderer.render(tokens, self.md.options, {})]
+
+    # --- layouts that depend on the figures ---------------------------------------------------
+
+    def _laid_out(self, block: Block) -> list:
+        """The block's tokens; twins become two columns, or take one place if their figures are wide.
+
+        The slide's own tokens are left as they are (the notebook reads them too): changed
+        tokens are copies.
+        """
+        if block.layout != "twins":
+            return block.tokens
+        tokens = list(block.tokens)
+        figures = [index for index, token in enumerate(tokens)
+                   if token.type == "paragraph_open" and _only_image(tokens[index:index + 3])]
+        entry = self.manifest.get(figure_id_of(_only_image(tokens[figures[0]:figures[0] + 3])), {}) if figures else {}
+        wide = entry.get("width", 0) > WIDE * entry.get("height", 1)
+        tokens[0] = _copy(tokens[0], info="r-stack" if wide else "columns two")
+        for number, index in enumerate(figures[:2]):
+            paragraph = _copy(tokens[index], meta={"caption_first": True})
+            if wide:  # the twin replaces the figure in the same place
+                paragraph.attrs = {"class": "fragment fade-out" if number == 0 else "fragment",
+                                   "data-fragment-index": "0"}
+            inline = tokens[index + 1]
+            image = _only_image(tokens[index:index + 3])
+            if not image.content:
+                inline = _copy(inline)
+                inline.children = [_copy(child, content=TWIN_CAPTIONS[number]) if child is image else child
+                                   for child in inline.children]
+            tokens[index], tokens[index + 1] = paragraph, inline
+        return tokens
+
+    # --- rules ---------------------------------------------------------------------------------
+
+    def _image(self, tokens, index, options, env) -> str:
+        token = tokens[index]
+        figure_id = figure_id_of(token)
+        if figure_id is None:
+            return self.md.renderer.image(tokens, index, options, env)
+        entry = self.manifest[figure_id]
+        size = f' width="{entry["width"]}" height="{entry["height"]}"' if entry.get("width") else ""
+        classes = " ".join(["figure", *(block_classes(token) if _figure_paragraph_of(tokens) is None else [])])
+        return (f'<img class="{classes}" src="images/{html.escape(entry["file"])}" '
+                f'alt="{html.escape(entry["alt"])}"{size}>')
+
+    def _paragraph_open(self, tokens, index, options, env) -> str:
+        image = _only_image(tokens[index:index + 3])
+        if image is None:
+            return self.md.renderer.renderToken(tokens, index, options, env)
+        attributes = dict(tokens[index].attrs)
+        classes = [*block_classes(tokens[index]), *block_classes(image)]
+        attributes["class"] = " ".join(classes)
+        caption = self._caption(image) if tokens[index].meta.get("caption_first") else ""
+        return f"<figure{_attributes(attributes)}>{caption}"
+
+    def _paragraph_close(self, tokens, index, options, env) -> str:
+        image = _only_image(tokens[index - 2:index + 1])
+        if image is None:
+            return self.md.renderer.renderToken(tokens, index, options, env)
+        opening = tokens[index - 2]
+        caption = "" if opening.meta.get("caption_first") else self._caption(image)
+        return f"{caption}</figure>\n"
+
+    @staticmethod
+    def _caption(image) -> str:
+        return f"<figcaption>{html.escape(image.content)}</figcaption>" if image.content else ""
+
+    def _math_inline(self, tokens, index, options, env) -> str:
+        return f"\\({html.escape(tokens[index].content)}\\)"
+
+    def _math_inline_double(self, tokens, index, options, env) -> str:
+        return f"\\[{html.escape(tokens[index].content)}\\]"
+
+    def _math_block(self, tokens, index, options, env) -> str:
+        token = tokens[index]
+        classes = " ".join(block_classes(token))
+        math = f"\\[{html.escape(' '.join(token.content.split()))}\\]"
+        caption = token.attrs.get("caption")
+        if caption:
+            return (f'<figure class="{classes}"><div class="math">{math}</div>'
+                    f"<figcaption>{html.escape(str(caption))}</figcaption></figure>\n")
+        return f'<div class="{" ".join(["math", *block_classes(token)])}">{math}</div>\n'
+
+    def _fence(self, tokens, index, options, env) -> str:
+        return f'<pre class="code"><code>{highlight(tokens[index].content.rstrip())}</code></pre>\n'
+
+    def _container_div_open(self, tokens, index, options, env) -> str:
+        return f'<div class="{html.escape(" ".join(block_classes(tokens[index])))}">\n'
+
+    def _container_div_close(self, tokens, index, options, env) -> str:
+        return "</div>\n"
+
+    def _list_item_open(self, tokens, index, options, env) -> str:
+        """An item of a {.fragments} list appears one step after the one before."""
+        depth, position = 0, index - 1
+        while position >= 0:  # find the list this item belongs to
+            depth += tokens[position].nesting
+            if depth > 0 and tokens[position].type in ("bullet_list_open", "ordered_list_open"):
+                if "fragments" in block_classes(tokens[position]):
+                    return '<li class="fragment">'
+                break
+            position -= 1
+        return self.md.renderer.renderToken(tokens, index, options, env)
+
+
+def _only_image(tokens):
+    """The image of a paragraph that holds a single figure of the build and nothing else, else None."""
+    if len(tokens) < 2 or tokens[0].type != "paragraph_open" or tokens[1].type != "inline":
+        return None
+    children = [c for c in tokens[1].children or [] if not (c.type == "text" and not c.content.strip())
+                and c.type != "softbreak"]
+    if len(children) == 1 and figure_id_of(children[0]):
+        return children[0]
+    return None
+
+
+def _copy(token, **changes):
+    """A copy of a token with some fields changed (attrs and meta copied too, not shared)."""
+    copy = token.copy()
+    copy.attrs, copy.meta = dict(token.attrs), dict(token.meta)
+    for name, value in changes.items():
+        setattr(copy, name, value)
+    return copy
+
+
+def _attributes(attributes: dict) -> str:
+    """ key="value" pairs for an HTML tag; empty values are left out."""
+    return "".join(f' {name}="{html.escape(str(value))}"' for name, value in attributes.items() if value)
+
+
+def _figure_paragraph_of(tokens):
+    """The image when `tokens` (an inline's children) are a lone figure: its classes go on <figure>."""
+    shown = [t for t in tokens if not (t.type == "text" and not t.content.strip()) and t.type != "softbreak"]
+    return shown[0] if len(shown) == 1 and figure_id_of(shown[0]) else None

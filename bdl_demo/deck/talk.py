@@ -1,0 +1,129 @@
+"""The talk: Markdown templates filled in by Jinja — numbers from the report, figures, layouts as
+macros, code listings from the real source — then parsed into the list of slides.
+
+`templates/talk.md` is the outline; each model adds the sections of its kind
+(`templates/<kind>/<part>.md`), in the order of deck.toml.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import jinja2
+
+from bdl_demo import palette
+from bdl_demo.deck.listing import source_text
+from bdl_demo.deck.slides import SlideError, Stack, parse_talk
+from bdl_demo.errors import BuildError
+from bdl_demo.figures.registry import resolve
+from bdl_demo.model.fit import FittedModel
+
+TALK = "talk.md"
+MACROS = "macros.md"
+COLORS = {"weight": palette.WEIGHT_COLOR, "bias": palette.BIAS_COLOR}
+
+
+class TalkError(BuildError):
+    """A template cannot be filled in; the message is one line naming the file and line."""
+
+
+def render_talk(templates: Path, *, deck: dict, models: dict[str, FittedModel], report: dict) -> list[Stack]:
+    """The slides of the talk, in order, as stacks; a figure the build cannot make is an error."""
+    templates = Path(templates).resolve()
+    env = environment(templates)
+
+    def figure(figure_id: str) -> str:
+        """Check a figure id when a template asks for it, so an error names the template line."""
+        resolve(figure_id, models)
+        return figure_id
+
+    def section(model: FittedModel, part: str) -> str | None:
+        """The template of one part of the talk for a model of this kind, if its kind has one."""
+        name = f"{model.kind}/{part}.md"
+        return name if (templates / name).is_file() else None
+
+    env.globals.update(
+        figure=figure, section=section, listing=source_text,
+        latex=lambda net, priors=False: net.latex(priors=priors, colors=COLORS),
+        n_parameters=lambda net: sum(math.prod(m.shape) for m in net.matrices()),
+        tex_W=rf"{{\color{{{palette.WEIGHT_COLOR}}}{{W}}}}", tex_b=rf"{{\color{{{palette.BIAS_COLOR}}}{{b}}}}")
+    try:
+        text = env.get_template(TALK).render(deck=deck, models=models, report=report, fits=report["fits"])
+    except jinja2.TemplateSyntaxError as error:
+        raise TalkError(f"{templates.name}/{error.name or error.filename}:{error.lineno}: {error.message}") from None
+    except BuildError as error:
+        where, via = _where(error, templates)
+        raise TalkError(f"{where}: {error}{via}") from None
+    except Exception as error:
+        where, via = _where(error, templates)
+        raise TalkError(f"{where}: {_first_line(error)}{via}") from None
+    try:
+        return parse_talk(text, check_figure=figure)
+    except SlideError as error:
+        raise TalkError(f"{templates.name}/{TALK}: {error}") from None
+
+
+def check_templates(templates: Path) -> None:
+    """Compile every template now, so a syntax error stops the build before anything is fitted."""
+    if not (Path(templates) / TALK).is_file():
+        raise TalkError(f"no {TALK} in {templates}: point --templates at the deck's templates folder")
+    env = environment(Path(templates).resolve())
+    for name in env.list_templates(extensions=["md", "html"]):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as error:
+            raise TalkError(f"{Path(templates).name}/{name}:{error.lineno}: {error.message}") from None
+
+
+def environment(templates: Path) -> jinja2.Environment:
+    """Jinja for Markdown: no HTML escaping, undefined names are errors, blocks leave no blank lines."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=False,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True)
+    env.filters.update(seconds=seconds, percent=lambda x: f"{100 * x:.1f} %", in_words=in_words,
+                       bayesian=bayesian)
+    return env
+
+
+def in_words(n: int) -> str:
+    """Small counts as a speaker says them: one, two, … ten; larger ones as digits."""
+    words = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    return words[n] if 0 <= n < len(words) else str(n)
+
+
+def bayesian(title: str) -> str:
+    """The title of a model's Bayesian twin: "A deep net" → "A Bayesian deep net",
+    "Linear regression" → "Bayesian linear regression"."""
+    if title.startswith(("A ", "An ")):
+        return "A Bayesian " + title.split(" ", 1)[1]
+    return f"Bayesian {title[:1].lower()}{title[1:]}"
+
+
+def seconds(x: float) -> str:
+    """A duration as a speaker would say it: 0.8 s, 14 s, 2 min 5 s."""
+    if x < 10:
+        return f"{x:.1f} s"
+    whole = round(x)
+    return f"{whole} s" if whole < 60 else f"{whole // 60} min {whole % 60} s"
+
+
+def _where(error: Exception, templates: Path) -> tuple[str, str]:
+    """templates/<file>:<line> of the innermost section template in the traceback, and the macro line."""
+    root = str(templates.resolve())
+    places = []  # (file, line) of each template frame, outermost first
+    frame = error.__traceback__
+    while frame is not None:
+        filename = frame.tb_frame.f_code.co_filename
+        if filename.startswith(root):
+            places.append((str(Path(filename).relative_to(root)), frame.tb_lineno))
+        frame = frame.tb_next
+    if not places:
+        return f"{templates.name}/{TALK}", ""
+    sections = [place for place in places if place[0] != MACROS] or places
+    where = f"{templates.name}/{sections[-1][0]}:{sections[-1][1]}"
+    return where, "" if places[-1] == sections[-1] else f" (in {places[-1][0]}:{places[-1][1]})"
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

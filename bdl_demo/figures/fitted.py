@@ -1,0 +1,242 @@
+"""The fit over the data, "from this… to this": each point figure and its Bayesian twin share axes and size.
+
+Linear regression: the MAP line vs the posterior band and a sample of posterior lines, and the
+parameters as points vs densities. Classifiers: the MAP decision surface vs the posterior-mean
+probability map with posterior boundaries, and the posterior's uncertainty map.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from bdl_demo import palette
+from bdl_demo.figures import common, style
+from bdl_demo.model.evaluation import MAP_DRAWS, class_probabilities, grid_over, subsample
+from bdl_demo.model.fit import FittedModel
+
+MAP_AXES = (0.14, 0.17, 0.59, 0.72)  # figure fractions; the same for every twin
+COLORBAR_AXES = (0.77, 0.17, 0.035, 0.72)
+LINE_AXES = (0.14, 0.17, 0.81, 0.72)
+N_LINES = 40  # posterior lines or boundaries drawn
+
+
+def fit_view(model: FittedModel, estimate: str = "point"):
+    """The fitted function over the data: a line for regression, a probability map for classes;
+    for classes also the "uncertainty" map, the posterior's spread over the plane."""
+    if model.kind == "regression":
+        return _line_fit(model, estimate)
+    if estimate == "uncertainty":
+        return uncertainty_map(model)
+    return _class_map(model, estimate)
+
+
+# --- regression -------------------------------------------------------------------------
+
+
+def _line_fit(model: FittedModel, estimate: str):
+    """Data with the MAP line, or with the posterior band and a sample of posterior lines."""
+    figure = style.new_figure(style.HALF)
+    ax = figure.add_axes(LINE_AXES)
+    xs, mu_draws = _line_draws(model)
+    if estimate == "point":
+        mu = model.net.forward(model.fit.map, xs[:, None])[:, 0]
+        ax.plot(xs, mu, color=palette.MODEL_COLOR, linewidth=3, label="MAP line", gid="map-line")
+        title = "point estimate: the MAP line"
+    else:
+        low, high = np.quantile(mu_draws, [0.03, 0.97], axis=0)
+        ax.fill_between(xs, low, high, color=palette.MODEL_COLOR, alpha=0.18, linewidth=0,
+                        label="94% of posterior lines", gid="posterior-band")
+        for row in mu_draws[:: max(1, len(mu_draws) // N_LINES)][:N_LINES]:
+            ax.plot(xs, row, color=palette.MODEL_COLOR, linewidth=0.8, alpha=0.3)
+        ax.plot(xs, mu_draws.mean(axis=0), color=palette.MODEL_COLOR, linewidth=3,
+                label="posterior mean")
+        title = "posterior: a spread of lines"
+    _scatter_line_data(ax, model)
+    ax.set(xlim=(xs[0], xs[-1]), ylim=_line_ylim(model, mu_draws), xlabel="$x$", ylabel="$y$")
+    ax.set_title(title, loc="left")
+    ax.legend(loc="upper left", frameon=False)
+    return figure, _line_alt(model, estimate, mu_draws)
+
+
+def _line_draws(model: FittedModel):
+    """A fine x grid over the data and every posterior draw's line μ(x) on it."""
+    x = model.data.X_train[:, 0]
+    pad = 0.1 * np.ptp(x)
+    xs = np.linspace(x.min() - pad, x.max() + pad, 120)
+    draws = subsample(model.fit.draws, 1000)
+    return xs, model.net.forward(draws, xs[:, None])[..., 0]
+
+
+def _line_ylim(model: FittedModel, mu_draws) -> tuple[float, float]:
+    """One y range for both twins: the data and the posterior band, with a margin."""
+    low = min(model.data.y_train.min(), np.quantile(mu_draws, 0.01))
+    high = max(model.data.y_train.max(), np.quantile(mu_draws, 0.99))
+    pad = 0.12 * (high - low)
+    return low - pad, high + 2.5 * pad  # room at the top for the legend
+
+
+def _scatter_line_data(ax, model: FittedModel):
+    """The training points as open black circles."""
+    ax.scatter(model.data.X_train[:, 0], model.data.y_train, s=70, facecolors="white",
+               edgecolors=palette.DATA_COLOR, linewidths=1.5, zorder=3, label="data", gid="data")
+
+
+def _line_alt(model: FittedModel, estimate: str, mu_draws) -> str:
+    """What the line figure shows, with the fitted numbers."""
+    n = len(model.data.y_train)
+    if estimate == "point":
+        w, b = float(model.fit.map["W1"].ravel()[0]), float(model.fit.map["b1"].ravel()[0])
+        return f"{n} data points with the single MAP regression line y = {w:.2f} x {'+' if b >= 0 else '−'} {abs(b):.2f}."
+    mean, sd = model.fit.posterior_mean(), model.fit.posterior_sd()
+    return (f"The same {n} data points with {N_LINES} lines drawn from the posterior and the band "
+            f"holding 94% of them; slope {float(mean['W1'].ravel()[0]):.2f} ± "
+            f"{float(sd['W1'].ravel()[0]):.2f}, intercept {float(mean['b1'].ravel()[0]):.2f} ± "
+            f"{float(sd['b1'].ravel()[0]):.2f} (posterior mean ± sd).")
+
+
+def parameters_view(model: FittedModel, estimate: str = "point"):
+    """Slope and intercept as single MAP values, or as posterior densities over the prior."""
+    figure = style.new_figure(style.HALF)
+    panels = [("W1", "slope $w$", palette.WEIGHT_COLOR, model.net.weight_sd, "slope"),
+              ("b1", "intercept $b$", palette.BIAS_COLOR, model.net.bias_sd, "intercept")]
+    for k, (name, label, color, prior_sd, truth_key) in enumerate(panels):
+        ax = figure.add_axes((0.08 + 0.5 * k, 0.2, 0.4, 0.6))
+        draws = model.fit.draws[name].reshape(len(model.fit.draws[name]), -1)[:, 0]
+        half = common.symmetric_range(draws, prior_sd)
+        grid = np.linspace(-half, half, 300)
+        posterior = common.kde(draws, grid)
+        if estimate == "point":
+            value = float(model.fit.map[name].ravel()[0])
+            ax.plot([value, value], [0, posterior.max()], color=color, linewidth=3, gid=f"point-{name}")
+            ax.plot([value], [0], "o", color=color, markersize=10, clip_on=False)
+            ax.set_title(f"{label}\n{style.signed(value, 2)}", fontsize=style.MEDIUM, color=color, pad=14)
+        else:
+            ax.fill_between(grid, common.normal_pdf(grid, prior_sd), color=palette.PRIOR_COLOR,
+                            alpha=0.35, linewidth=0, label="prior")
+            ax.plot(grid, posterior, color=color, linewidth=3, label="posterior", gid=f"density-{name}")
+            ax.set_title(f"{label}\n{style.signed(draws.mean(), 2)} ± {draws.std(ddof=1):.2f}",
+                         fontsize=style.MEDIUM, color=color, pad=14)
+        if truth_key in model.data.truth:
+            _truth_line(ax, model.data.truth[truth_key], name)
+        ax.set(xlim=(-half, half), ylim=(0, 1.15 * posterior.max()), yticks=[])
+        ax.spines["left"].set_visible(False)
+    figure.text(0.5, 0.03, _parameters_key(estimate, model), ha="center", fontsize=style.SMALL)
+    return figure, _parameters_alt(model, estimate)
+
+
+def _truth_line(ax, value: float, name: str):
+    """The true value: a dashed black line drawn over the MAP spike, marked by a triangle on top."""
+    ax.axvline(value, color=palette.DATA_COLOR, linestyle=(0, (3, 3)), linewidth=1.8, zorder=5,
+               gid=f"truth-{name}")
+    ax.plot([value], [1.0], "v", color=palette.DATA_COLOR, markersize=11, clip_on=False, zorder=5,
+            transform=ax.get_xaxis_transform())
+
+
+def _parameters_key(estimate: str, model: FittedModel) -> str:
+    """The line under the panels that says what the marks mean."""
+    truth = ", truth dashed" if model.data.truth else ""
+    if estimate == "point":
+        return f"MAP: one number each{truth}"
+    return f"posterior solid, prior grey{truth}"
+
+
+def _parameters_alt(model: FittedModel, estimate: str) -> str:
+    """What the parameter figure shows, with the numbers."""
+    if estimate == "point":
+        w, b = (float(model.fit.map[k].ravel()[0]) for k in ("W1", "b1"))
+        return f"The slope and intercept of the linear model as single MAP values: slope {w:.2f}, intercept {b:.2f}."
+    mean, sd = model.fit.posterior_mean(), model.fit.posterior_sd()
+    priors = (f"N(0, {model.net.weight_sd:g}) priors" if model.net.weight_sd == model.net.bias_sd else
+              f"N(0, {model.net.weight_sd:g}) and N(0, {model.net.bias_sd:g}) priors")
+    return ("The slope and intercept of the linear model as posterior densities over their faint "
+            f"{priors}: slope {float(mean['W1'].ravel()[0]):.2f} ± "
+            f"{float(sd['W1'].ravel()[0]):.2f}, intercept {float(mean['b1'].ravel()[0]):.2f} ± "
+            f"{float(sd['b1'].ravel()[0]):.2f}.")
+
+
+# --- classification -----------------------------------------------------------------------
+
+
+def _class_map(model: FittedModel, estimate: str):
+    """The MAP probability map and boundary, or the posterior-mean map with posterior boundaries."""
+    figure, ax, cax = _map_figure()
+    xs, ys, points = grid_over(model.data.X_train)
+    shape = (len(ys), len(xs))
+    net = model.net
+    if estimate == "point":
+        p1 = class_probabilities(net, model.fit.map, points)[:, 1].reshape(shape)
+        title = "point estimate (MAP)"
+    else:
+        p1 = model.evaluation.grid_mean[:, 1].reshape(shape)
+        few = subsample(model.fit.draws, N_LINES)
+        boundaries = class_probabilities(net, few, points)[..., 1].reshape(-1, *shape)
+        for p in boundaries:
+            ax.contour(xs, ys, p, levels=[0.5], colors=[palette.BOUNDARY_COLOR], linewidths=0.8,
+                       alpha=0.3)
+        title = "posterior mean"
+    image = _probability_image(ax, xs, ys, p1)
+    ax.contour(xs, ys, p1, levels=[0.5], colors=[palette.BOUNDARY_COLOR], linewidths=3)
+    _finish_map(ax, model, title)
+    bar = figure.colorbar(image, cax=cax)
+    bar.set_label(f"p({model.data.class_names[1]})")
+    return figure, _map_alt(model, estimate)
+
+
+def uncertainty_map(model: FittedModel):
+    """Where the posterior is unsure: the sd across draws of the class-1 probability."""
+    figure, ax, cax = _map_figure()
+    xs, ys, _ = grid_over(model.data.X_train)
+    mean, sd = model.evaluation.grid_mean, model.evaluation.grid_sd
+    shape = (len(ys), len(xs))
+    image = ax.imshow(sd[:, 1].reshape(shape), origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]),
+                      aspect="auto", cmap=palette.UNCERTAINTY_CMAP, vmin=0, rasterized=True, interpolation="bilinear",
+                      gid="uncertainty-map")
+    ax.contour(xs, ys, mean[:, 1].reshape(shape), levels=[0.5], colors=[palette.BOUNDARY_COLOR],
+               linewidths=2, linestyles="dashed")
+    _finish_map(ax, model, "posterior uncertainty")
+    bar = figure.colorbar(image, cax=cax)
+    bar.set_label(f"sd of p({model.data.class_names[1]}) over draws")
+    high = float(sd[:, 1].max())
+    alt = (f"Posterior uncertainty of the {model.id} model over the input plane: the standard "
+           f"deviation across {min(MAP_DRAWS, model.fit.n_draws)} posterior draws of the probability "
+           f"of {model.data.class_names[1]}, near 0 far inside each class and up to {high:.2f} along "
+           f"the decision boundary and away from the data; the dashed line is the posterior-mean boundary.")
+    return figure, alt
+
+
+def _map_figure():
+    """A half-slide figure with the map axes and a colour bar at fixed places, shared by twins."""
+    figure = style.new_figure(style.HALF)
+    return figure, figure.add_axes(MAP_AXES), figure.add_axes(COLORBAR_AXES)
+
+
+def _probability_image(ax, xs, ys, p1):
+    """The class-1 probability over the plane, rasterised: purple for class 0, green for class 1."""
+    return ax.imshow(p1, origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]), aspect="auto",
+                     cmap=style.two_class_cmap(), vmin=0, vmax=1, alpha=0.85, rasterized=True,
+                     interpolation="bilinear",
+                     gid="probability-map")
+
+
+def _finish_map(ax, model: FittedModel, title: str):
+    """Data on top, axis names and a title: the same for every map so twins line up."""
+    style.scatter_classes(ax, model.data.X_train, model.data.y_train, model.data.class_names)
+    ax.set(xlabel="$x_1$", ylabel="$x_2$")
+    ax.set_title(title, loc="left")
+
+
+def _draw_count(model: FittedModel) -> str:
+    """"1000 NUTS draws" or "1000 ADVI draws": how the posterior was found."""
+    return f"{model.fit.n_draws} {model.fit.method.upper()} draws"
+
+
+def _map_alt(model: FittedModel, estimate: str) -> str:
+    """What a probability map shows, with the held-out accuracy."""
+    data, numbers = model.data, model.evaluation.numbers
+    if estimate == "point":
+        return (f"Training data of the {model.id} model ({', '.join(data.class_names)}) over the "
+                f"MAP estimate's probability map with its decision boundary (p = 0.5); "
+                f"held-out accuracy {numbers['test_accuracy_map']:.2f}.")
+    return (f"Training data of the {model.id} model over the posterior-mean probability map "
+            f"(average over {min(MAP_DRAWS, model.fit.n_draws)} of its {_draw_count(model)}) with its "
+            f"boundary and {N_LINES} thin boundaries of single posterior draws; posterior "
+            f"predictive accuracy on held-out data {numbers['test_accuracy']:.2f}.")
