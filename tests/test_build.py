@@ -97,12 +97,36 @@ def test_build_writes_the_deck_and_a_full_report(project, first_build, settings)
         assert path.stat().st_mode & 0o004, f"{path} is not readable by a web server"
 
 
-def test_noop_rebuild_refits_nothing_redraws_nothing_and_skips_pymc(project, first_build):
+def test_noop_rebuild_touches_nothing_and_imports_nothing_heavy(project, first_build):
+    slides = project / "slides"
+    before = {path: (path.stat().st_mtime_ns, path.read_bytes()) for path in slides.rglob("*") if path.is_file()}
     result, imported = build(project)
     assert result.returncode == 0, result.stderr
     assert imported == []
-    assert all(fit["cached"] for fit in report(project)["fits"].values())
-    assert all(figure["cached"] for figure in report(project)["figures"].values())
+    assert "nothing changed since the last build" in result.stderr
+    after = {path: (path.stat().st_mtime_ns, path.read_bytes()) for path in slides.rglob("*") if path.is_file()}
+    assert after == before
+
+
+def test_a_rebuild_after_an_edit_loads_every_fit_and_figure_from_the_cache(project, first_build):
+    config = project / "deck.toml"
+    original = config.read_text()
+    config.write_text(original + "\n# an edit that changes no model\n")
+    try:
+        result, imported = build(project)
+        assert result.returncode == 0, result.stderr
+        assert "nothing changed" not in result.stderr and imported == []
+        assert all(fit["cached"] for fit in report(project)["fits"].values())
+        assert all(figure["cached"] for figure in report(project)["figures"].values())
+    finally:
+        config.write_text(original)
+
+
+def test_a_deleted_deck_or_figure_is_noticed_by_the_next_build(project, first_build):
+    (project / "slides" / "report.json").unlink()
+    result, _ = build(project)
+    assert result.returncode == 0 and "nothing changed" not in result.stderr
+    assert (project / "slides" / "report.json").is_file()
 
 
 def test_changing_a_deep_net_rebuilds_only_its_items(project, first_build, settings):

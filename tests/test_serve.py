@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 from bdl_demo.build.serve import (EVENTS_PATH, RELOAD_SCRIPT, PreviewServer, RebuildError, ServeError,
-                            Watcher, rebuild_command, serve)
+                                  changes_to, rebuild_command, serve)
 
-POLL = 0.05
 SECRET = "top-secret-do-not-serve"
 
 
@@ -38,9 +37,9 @@ def project(tmp_path):
     """A watched templates folder, a deck built from it, and a secret file beside the deck."""
     templates = tmp_path / "templates"
     templates.mkdir()
-    (templates / "title.html.j2").write_text("first")
+    (templates / "title.md").write_text("first")
     deck = tmp_path / "deck"
-    build = FakeBuild(templates / "title.html.j2", deck)
+    build = FakeBuild(templates / "title.md", deck)
     build()
     build.calls = 0
     for name, data in {"a.svg": "<svg/>", "f.woff2": "wOF2", "s.css": "h1{}", "r.js": "1", "x.json": "{}"}.items():
@@ -49,12 +48,17 @@ def project(tmp_path):
     return tmp_path, templates, deck, build
 
 
+def read_by_the_build(templates: Path):
+    """What the fake build reads: the watch list serve() is given."""
+    return lambda: [templates / "title.md"]
+
+
 @contextmanager
-def serving(deck: Path, watch: list[Path], build, poll: float = POLL):
+def serving(deck: Path, templates: Path, build):
     """Run serve() in a thread; yield (host, port, log lines); stop it and check it ended."""
     lines, ready, stop = [], threading.Event(), threading.Event()
-    thread = threading.Thread(target=serve, args=(build, deck, watch),
-                              kwargs=dict(port=0, log=lines.append, poll_seconds=poll, ready=ready, stop=stop))
+    thread = threading.Thread(target=serve, args=(build, deck, read_by_the_build(templates)),
+                              kwargs=dict(port=0, log=lines.append, ready=ready, stop=stop))
     thread.start()
     assert ready.wait(5)
     host, port = re.search(r"http://([\d.]+):(\d+)/", lines[0]).groups()
@@ -66,11 +70,11 @@ def serving(deck: Path, watch: list[Path], build, poll: float = POLL):
         assert not thread.is_alive()
 
 
-def get(port: int, path: str) -> tuple[int, str, bytes]:
-    """Status, Content-Type and body of one GET with the path sent exactly as given."""
+def get(port: int, path: str, host: str | None = None) -> tuple[int, str, bytes]:
+    """Status, Content-Type and body of one GET with the path (and Host) sent exactly as given."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers={"Host": host} if host else {})
         response = connection.getresponse()
         return response.status, response.getheader("Content-Type"), response.read()
     finally:
@@ -172,10 +176,10 @@ def test_requests_outside_the_deck_get_404(project):
 
 def test_template_edit_makes_one_rebuild_and_one_reload(project):
     tmp_path, templates, deck, build = project
-    with serving(deck, [templates], build, poll=0.2) as (_, port, lines):
+    with serving(deck, templates, build) as (_, port, lines):
         stream = EventStream(port)
         for text in ("second draft", "second", "second!"):  # a burst of saves, likely across a poll
-            (templates / "title.html.j2").write_text(text)
+            (templates / "title.md").write_text(text)
             time.sleep(0.02)
         assert stream.next_event() == ["event: reload", "data: 1"]
         assert build.calls == 1
@@ -183,35 +187,36 @@ def test_template_edit_makes_one_rebuild_and_one_reload(project):
         time.sleep(0.6)
         assert build.calls == 1
         stream.close()
-    assert any(line.startswith("changed ") and "title.html.j2" in line for line in lines)
+    assert any(line.startswith("changed ") and "title.md" in line for line in lines)
     assert any(line.startswith("rebuilt in ") and line.endswith("reloading 1 tab") for line in lines)
 
 
 def test_editor_noise_does_not_rebuild(project):
     _, templates, deck, build = project
-    with serving(deck, [templates], build):
-        for name in (".title.html.j2.swp", "title.html.j2~", "4913", "#title#", ".hidden"):
+    with serving(deck, templates, build):
+        for name in (".title.md.swp", "title.md~", "4913", "#title#", ".hidden", "other.md"):
             (templates / name).write_text("x")
         (templates / "__pycache__").mkdir()
         (templates / "__pycache__" / "m.cpython-311.pyc").write_text("x")
-        time.sleep(10 * POLL)
+        (deck / "index.html").write_text("rebuilt by someone")  # the deck is not an input
+        time.sleep(0.5)
     assert build.calls == 0
 
 
 def test_failed_rebuild_logs_keeps_the_deck_and_sends_no_reload(project):
     _, templates, deck, build = project
-    build.fail = ValueError("templates/title.html.j2:3: unexpected '}'\nmore detail")
-    with serving(deck, [templates], build) as (_, port, lines):
+    build.fail = ValueError("templates/title.md:3: unexpected '}'\nmore detail")
+    with serving(deck, templates, build) as (_, port, lines):
         stream = EventStream(port)
-        (templates / "title.html.j2").write_text("broken")
+        (templates / "title.md").write_text("broken")
         wait_for(lambda: any("rebuild failed" in line for line in lines))
         assert b"<h1>first</h1>" in get(port, "/")[2]  # the last good deck
         build.fail = None
-        (templates / "title.html.j2").write_text("fixed")
+        (templates / "title.md").write_text("fixed")
         assert stream.next_event() == ["event: reload", "data: 1"]  # the first reload is the fix's
         stream.close()
     failed = next(line for line in lines if "rebuild failed" in line)
-    assert failed.startswith("rebuild failed: ValueError: templates/title.html.j2:3: unexpected '}' (")
+    assert failed.startswith("rebuild failed: ValueError: templates/title.md:3: unexpected '}' (")
     assert failed.endswith("(still serving the last good deck)") and "\n" not in failed
     assert build.calls == 2
 
@@ -222,12 +227,12 @@ def test_port_in_use_is_a_one_line_error(tmp_path):
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(ServeError, match=rf"^port {port} is in use: pass --port N$"):
-            serve(lambda: None, tmp_path, [], port=port, log=lambda line: None)
+            serve(lambda: None, tmp_path, lambda: [], port=port, log=lambda line: None)
 
 
 def test_stop_ends_the_thread_and_frees_the_port(project):
     _, templates, deck, build = project
-    with serving(deck, [templates], build) as (_, port, _lines):
+    with serving(deck, templates, build) as (_, port, _lines):
         stream = EventStream(port)
         silent = socket.create_connection(("127.0.0.1", port))  # a client that never sends a request
     assert free(port)
@@ -246,23 +251,55 @@ def test_ctrl_c_stops_cleanly(project):
         _thread.interrupt_main()  # as if SIGINT reached the main thread
 
     threading.Thread(target=press_ctrl_c).start()
-    serve(build, deck, [templates], port=0, log=lines.append, poll_seconds=POLL, ready=ready)  # returns
+    serve(build, deck, read_by_the_build(templates), port=0, log=lines.append, ready=ready)  # returns
     port = int(re.search(r":(\d+)/", lines[0]).group(1))
     assert lines[-1] == "stopped serving" and free(port)
 
 
-def test_watcher_sees_added_changed_and_removed_files(tmp_path):
-    (tmp_path / "a.j2").write_text("a")
-    config = tmp_path / "deck.toml"
-    config.write_text("x = 1")
-    watcher = Watcher([tmp_path / "missing", config, tmp_path], exclude=[tmp_path / "slides"])
-    assert watcher.changes() == []
-    (tmp_path / "slides").mkdir()
-    (tmp_path / "slides" / "index.html").write_text("built")
-    (tmp_path / "b.j2").write_text("b")
-    config.write_text("x = 22")
-    (tmp_path / "a.j2").unlink()
-    assert watcher.changes() == [tmp_path / "a.j2", tmp_path / "b.j2", config]
+def test_the_watcher_reports_the_files_the_build_read_and_follows_the_list(tmp_path):
+    a, b, config = tmp_path / "a.md", tmp_path / "sub" / "b.md", tmp_path / "deck.toml"
+    b.parent.mkdir()
+    for path in (a, b, config):
+        path.write_text("x")
+    read = [a, config]
+    stop, seen = threading.Event(), []
+
+    def watch():
+        for changed in changes_to(lambda: read, stop):
+            seen.append(changed)
+
+    thread = threading.Thread(target=watch)
+    thread.start()
+    time.sleep(0.3)
+    (tmp_path / "unrelated.md").write_text("y")  # in a watched folder, but not read by the build
+    config.write_text("x = 2")
+    wait_for(lambda: seen)
+    assert seen == [[config]]
+    read.append(b)  # the next build reads b too
+    a.write_text("changed")
+    wait_for(lambda: len(seen) == 2)
+    b.write_text("changed")
+    wait_for(lambda: len(seen) == 3)
+    stop.set()
+    thread.join(5)
+    assert seen[1:] == [[a], [b]]
+
+
+def test_requests_for_another_host_get_403(project):
+    _, templates, deck, build = project
+    with serving(deck, templates, build) as (_, port, _lines):
+        for host in ("evil.example", f"evil.example:{port}", "127.0.0.1:1", f"127.0.0.2:{port}"):
+            status, _, body = get(port, "/report.json", host=host)
+            assert status == 403 and b"{" not in body, host
+        assert get(port, "/", host=f"localhost:{port}")[0] == 200
+        assert get(port, "/", host=f"127.0.0.1:{port}")[0] == 200
+
+
+def test_impossible_paths_get_404_or_414_not_an_empty_reply(project):
+    _, templates, deck, build = project
+    with serving(deck, templates, build) as (_, port, _lines):
+        assert get(port, "/" + "a" * 300)[0] == 404  # longer than a file name may be
+        assert get(port, "/" + "a/" * 1500)[0] == 414
 
 
 def test_rebuild_command_raises_on_failure():

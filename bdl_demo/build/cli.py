@@ -89,7 +89,12 @@ def main(argv=None) -> int:
         if args.serve:
             _serve(args)
     except BuildError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {printable(str(error))}", file=sys.stderr)
+        return 2
+    except OSError as error:  # the disk or the system said no: a read-only folder, a full disk, …
+        where = f" {error.filename}" if error.filename else ""
+        print(printable(f"error: cannot use{where}: {error.strerror or error}; the previous deck is "
+                        "untouched"), file=sys.stderr)
         return 2
     except (Interrupted, KeyboardInterrupt):
         print("interrupted: the previous deck is untouched", file=sys.stderr)
@@ -99,25 +104,60 @@ def main(argv=None) -> int:
     return 0
 
 
-def build(args: argparse.Namespace) -> dict:
-    """The pipeline: settings → fits → slides → figures → deck and report, swapped in at the end."""
-    from bdl_demo.build.cache import Cache
-    from bdl_demo.build.outputs import build_lock, check_deck_folder, check_images_folder
-    from bdl_demo.build.settings import load_settings
-    from bdl_demo.deck.assets import ensure_assets
-    from bdl_demo.deck.talk import check_templates
+def printable(text: str) -> str:
+    """One line whatever the user typed: control characters (a newline in a flag) shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def build(args: argparse.Namespace) -> dict | None:
+    """The pipeline: settings → fits → slides → figures → deck and report, swapped in at the end.
+
+    Returns the report, or None when nothing changed since the last build into the same folder.
+    """
+    from bdl_demo.build.cache import cache_dir
+    from bdl_demo.build.inputs import record_path, unchanged
+    from bdl_demo.build.outputs import check_deck_folder, check_images_folder
 
     started = time.perf_counter()
     log = _logger(args.quiet)
     out = check_deck_folder(args.out, PROJECT)  # before anything is written: a foreign folder stays as it is
     images = check_images_folder(args.images, PROJECT)
+    record = record_path(cache_dir(), out)
+    flags = _flags(args, out, images)
+    if not args.force and unchanged(record, flags):
+        log(f"nothing changed since the last build: {out} is up to date "
+            f"({time.perf_counter() - started:.2f} s)")
+        return None
+    return _build(args, out, images, record, flags, started, log)
+
+
+def _flags(args: argparse.Namespace, out: Path, images: Path) -> dict:
+    """What decides a build's result besides its input files: the same flags, the same deck."""
+    from bdl_demo.build.cache import cache_dir
+
+    return {"quality": args.quality, "only": args.only, "out": str(out), "images": str(images),
+            "config": str(Path(args.config).resolve()), "templates": str(Path(args.templates).resolve()),
+            "exports": [args.pdf, args.pdf_notes, args.single_file, args.notebook],
+            "cache": str(cache_dir().resolve())}
+
+
+def _build(args, out: Path, images: Path, record: Path, flags: dict, started: float, log) -> dict:
+    from bdl_demo.build.cache import Cache
+    from bdl_demo.build.outputs import build_lock
+    from bdl_demo.build.settings import load_settings
+    from bdl_demo.deck.assets import ensure_assets
+    from bdl_demo.deck.talk import check_templates
+
     settings = load_settings(args.config)
     model_ids = _chosen_models(args, settings)
     check_templates(args.templates)
     node_modules = ensure_assets(PROJECT, log)  # before fitting: a missing npm should not wait for it
     cache = Cache(log=log)
     with build_lock(cache.root, log):
-        return _build_locked(args, settings, model_ids, cache, out, images, node_modules, started, log)
+        report, inputs = _build_locked(args, settings, model_ids, cache, out, images, node_modules,
+                                       started, log)
+        _record(record, flags, inputs, out, images, report)
+    return report
 
 
 def _chosen_models(args: argparse.Namespace, settings) -> list[str]:
@@ -132,8 +172,9 @@ def _chosen_models(args: argparse.Namespace, settings) -> list[str]:
     return [model_id for model_id in settings.models if model_id in args.only]
 
 
-def _build_locked(args, settings, model_ids, cache, out, images, node_modules, started, log) -> dict:
-    """Fits, slides, figures, deck: one build at a time per project."""
+def _build_locked(args, settings, model_ids, cache, out, images, node_modules, started, log):
+    """Fits, slides, figures, deck: one build at a time per project. Returns the report and the
+    template files the build read."""
     from bdl_demo.build.drawing import draw_figures
     from bdl_demo.build.fitting import fit_all
     from bdl_demo.build.outputs import staged_deck
@@ -143,19 +184,31 @@ def _build_locked(args, settings, model_ids, cache, out, images, node_modules, s
 
     models = fit_all(settings, args.quality, model_ids, cache, force=args.force,
                      progressbar=not args.quiet and sys.stderr.isatty(), verbose=args.verbose, log=log)
-    report = build_report(models)
-    stacks = render_talk(args.templates, deck=settings.deck, models=models, report=report)
+    report, read = build_report(models), set()
+    stacks = render_talk(args.templates, deck=settings.deck, models=models, report=report, read=read)
     figure_ids = list(dict.fromkeys(f for stack in stacks for slide in stack for f in slide.figures))
     report["figures"] = draw_figures(figure_ids, models, images, cache, force=args.force,
                                      others=set(settings.models) - set(model_ids), log=log)
     with staged_deck(out) as staging:
         write_deck(staging, stacks, manifest=report["figures"], deck=settings.deck, images_dir=images,
-                   node_modules=node_modules, templates=args.templates)
+                   node_modules=node_modules, templates=args.templates, read=read)
         _extras(args, staging, stacks, models, report["figures"], images, log)
         report["seconds_total"] = round(time.perf_counter() - started, 3)
         write_report(report, staging / "report.json")
     log(f"deck: {out} ({report['seconds_total']:.1f} s in all)")
-    return report
+    data_files = [Path(m.data_path).expanduser() for m in settings.models.values() if m.data_path]
+    return report, [Path(args.config).resolve(), *read, *data_files]
+
+
+def _record(record: Path, flags: dict, read: list[Path], out: Path, images: Path, report: dict) -> None:
+    """Note what the build read and wrote, for the next build's no-op check and for the preview."""
+    from bdl_demo.build.inputs import files_under, source_files, write_record
+
+    assets = [PROJECT / "package.json", PROJECT / "package-lock.json",
+              *(PROJECT / "node_modules" / name / "package.json" for name in ("reveal.js", "katex"))]
+    figures = [images / entry["file"] for entry in report["figures"].values()]
+    write_record(record, flags=flags, inputs=[*read, *source_files(), *assets],
+                 outputs=[*files_under(out), *figures])
 
 
 def _extras(args: argparse.Namespace, staging: Path, stacks, models, figures, images, log) -> None:
@@ -183,10 +236,14 @@ def _serve(args: argparse.Namespace) -> None:
     """Preview the deck; each rebuild runs build.py afresh, so edits to bdl_demo's code apply too."""
     from bdl_demo.build.serve import rebuild_command, serve
 
+    from bdl_demo.build.cache import cache_dir
+    from bdl_demo.build.inputs import record_path, recorded_inputs
+
     quiet = [] if args.verbose or args.quiet else ["-q"]  # the server reports each rebuild itself
     command = [sys.executable, str(PROJECT / "build.py"), *quiet, *rebuild_flags(args)]
-    serve(rebuild_command(command), args.out, [PROJECT / "bdl_demo", args.templates, args.config],
-          port=args.port, log=_logger(False))
+    record = record_path(cache_dir(), Path(args.out).resolve())
+    serve(rebuild_command(command), args.out, lambda: recorded_inputs(record), port=args.port,
+          log=_logger(False))
 
 
 def rebuild_flags(args: argparse.Namespace) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+import warnings
 from pathlib import Path
 from typing import Callable
 
@@ -85,17 +86,20 @@ def _file_stamp(path: str | None):
 
 def _infer(model: ModelSettings, network, data, profile: Profile, seed: int, key: str,
            progressbar: bool, verbose: bool) -> Fit:
-    import pymc  # noqa: F401  (its import sets its own log level, which is then lowered)
+    with warnings.catch_warnings():
+        if not verbose:  # PyMC's and ArviZ's own warnings (ArviZ's FutureWarning on import) are for -v
+            warnings.simplefilter("ignore")
+        import pymc  # noqa: F401  (its import sets its own log level, which is then lowered)
 
-    from bdl_demo.model.inference import infer
+        from bdl_demo.model.inference import infer
 
-    _quiet_libraries(verbose)
-    return infer(
-        network, data, method=model.method, draws=profile.draws, tune=profile.tune,
-        chains=profile.chains,
-        advi_iterations=max(1, round(profile.advi_iterations * model.advi_iterations_scale)),
-        learning_rate=model.learning_rate, batch_size=model.batch_size, seed=seed, key=key,
-        progressbar=progressbar)
+        _quiet_libraries(verbose)
+        return infer(
+            network, data, method=model.method, draws=profile.draws, tune=profile.tune,
+            chains=profile.chains,
+            advi_iterations=max(1, round(profile.advi_iterations * model.advi_iterations_scale)),
+            learning_rate=model.learning_rate, batch_size=model.batch_size, seed=seed, key=key,
+            progressbar=progressbar)
 
 
 def _quiet_libraries(verbose: bool) -> None:

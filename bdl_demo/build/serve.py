@@ -2,12 +2,13 @@
 
 The deck folder is served as it is on disk, except that HTML pages get a small script that listens
 for reloads (Server-Sent Events), so the built deck itself never carries it. `PreviewServer` is the
-HTTP side, `Watcher` notices edits by polling, and `serve` joins them into one blocking loop.
+HTTP side: it answers only requests addressed to itself by name (no DNS rebinding). Edits are
+noticed through the operating system's file events (watchfiles), on exactly the files the last
+build read; `serve` joins the two into one blocking loop.
 """
 from __future__ import annotations
 
 import errno
-import os
 import select
 import signal
 import socket
@@ -34,8 +35,9 @@ RELOAD_SCRIPT = (
     b"</script>\n"
 )
 CHECK_SECONDS = 1.0  # how often an idle event stream checks that its tab is still open
-SETTLE_LIMIT_SECONDS = 5.0  # a burst of saves delays the rebuild by at most this much
-IGNORED_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".tmp", ".pyc", ".pyo")
+SETTLE_MS = 50  # a save is acted on once this long passes without another
+SETTLE_LIMIT_MS = 2000  # a burst of saves delays the rebuild by at most this much
+MAX_PATH = 2048  # longer request targets get 414
 
 
 class ServeError(BuildError):
@@ -60,8 +62,25 @@ def resolve_inside(root: Path, url_path: str) -> Path | None:
     candidate = root.joinpath(*(part for part in parts if part not in ("", ".")))
     if path.endswith("/"):
         candidate = candidate / "index.html"
-    target = candidate.resolve()  # follows symlinks, so a link pointing out of the deck fails below
-    return target if target.is_relative_to(root) and target.is_file() else None
+    try:
+        target = candidate.resolve()  # follows symlinks, so a link pointing out of the deck fails below
+        return target if target.is_relative_to(root) and target.is_file() else None
+    except OSError:  # a name too long for the file system names nothing
+        return None
+
+
+def addressed_to_us(host: str | None, port: int) -> bool:
+    """Whether a request's Host header names this server: 127.0.0.1:port or localhost:port.
+
+    A page of another site that rebinds its own name to 127.0.0.1 sends its own name here, so it
+    is refused and cannot read the deck or report.json.
+    """
+    if host is None:
+        return False
+    allowed = {f"127.0.0.1:{port}", f"localhost:{port}"}
+    if port == 80:
+        allowed |= {"127.0.0.1", "localhost"}
+    return host.strip().lower() in allowed
 
 
 def with_reload_script(html: bytes) -> bytes:
@@ -203,13 +222,27 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 10  # seconds a client may stay silent
 
     def do_GET(self) -> None:
+        if self._refused(with_body=True):
+            return
         if self.path.split("?", 1)[0] == EVENTS_PATH:
             self._events()
         else:
             self._file(with_body=True)
 
     def do_HEAD(self) -> None:
-        self._file(with_body=False)
+        if not self._refused(with_body=False):
+            self._file(with_body=False)
+
+    def _refused(self, with_body: bool) -> bool:
+        """Answer 403 to a request for another host and 414 to an impossible path; True if so."""
+        if not addressed_to_us(self.headers.get("Host"), self.server.preview.port):
+            self._send(403, b"forbidden: this preview answers only 127.0.0.1 and localhost\n",
+                       "text/plain; charset=utf-8", with_body)
+            return True
+        if len(self.path) > MAX_PATH:
+            self._send(414, b"request path too long\n", "text/plain; charset=utf-8", with_body)
+            return True
+        return False
 
     def _file(self, with_body: bool) -> None:
         target = resolve_inside(self.server.preview.deck_dir, self.path)
@@ -256,84 +289,48 @@ class _Handler(BaseHTTPRequestHandler):
 
 # --- watching ----------------------------------------------------------------------------------
 
-def ignored(name: str) -> bool:
-    """Whether a file or folder name is noise: dotfiles, caches, editor backups and swap files."""
-    return (name.startswith(".") or name == "__pycache__" or name.endswith(IGNORED_SUFFIXES)
-            or (name.startswith("#") and name.endswith("#")) or name == "4913")  # vim's probe file
+def changes_to(files: Callable[[], list[Path]], stop: threading.Event):
+    """Yield the files changed, each time some of `files()` are saved, until `stop` is set.
 
+    The operating system reports the events (watchfiles, inotify on Linux) for the folders that
+    hold the files, not recursively; anything else in them — editor backups, swap files, the
+    deck itself — is ignored. `files()` is asked again after each batch: a rebuild may read others.
+    """
+    from watchfiles import watch
 
-class Watcher:
-    """Notices files added, changed or removed under some paths, by polling mtimes and sizes."""
-
-    def __init__(self, paths: list[Path], exclude: list[Path] = ()):
-        self.paths = [Path(path) for path in paths]
-        self.exclude = [Path(path).resolve() for path in exclude]
-        self._seen = self.snapshot()
-
-    def snapshot(self) -> dict[Path, tuple[int, int]]:
-        """(mtime, size) of every watched file."""
-        files = {}
-        for path in self.paths:
-            if path.is_file():
-                self._stat(path, files)
-            for folder, dirs, names in os.walk(path):
-                dirs[:] = [d for d in dirs if not ignored(d) and not self._excluded(Path(folder, d))]
-                for name in names:
-                    if not ignored(name):
-                        self._stat(Path(folder, name), files)
-        return files
-
-    def changes(self) -> list[Path]:
-        """The files added, changed or removed since the last call."""
-        now, before = self.snapshot(), self._seen
-        self._seen = now
-        return sorted(path for path in now.keys() | before.keys() if now.get(path) != before.get(path))
-
-    def _excluded(self, folder: Path) -> bool:
-        return folder.resolve() in self.exclude
-
-    @staticmethod
-    def _stat(path: Path, files: dict) -> None:
-        try:
-            stat = path.stat()
-        except OSError:  # removed while we looked
-            return
-        files[path] = (stat.st_mtime_ns, stat.st_size)
+    while not stop.is_set():
+        watched = {Path(path).resolve() for path in files()}
+        folders = sorted({path.parent for path in watched if path.parent.is_dir()})
+        if not folders:
+            stop.wait(0.5)
+            continue
+        for batch in watch(*folders, watch_filter=lambda change, path: Path(path) in watched,
+                           step=SETTLE_MS, debounce=SETTLE_LIMIT_MS, stop_event=stop, recursive=False,
+                           rust_timeout=500):
+            yield sorted({Path(path) for _, path in batch})
+            if {Path(path).resolve() for path in files()} != watched:
+                break  # the build now reads other files: watch those
 
 
 # --- the loop ----------------------------------------------------------------------------------
 
-def serve(rebuild: Callable[[], None], deck_dir: Path, watch: list[Path], *, port: int = 8000,
-          log: Callable[[str], None] = print, poll_seconds: float = 0.5,
-          ready: threading.Event | None = None, stop: threading.Event | None = None) -> None:
-    """Serve deck_dir on 127.0.0.1:port; when a watched file changes, call rebuild() and, if it
-    succeeds, tell open tabs to reload (if it raises, log the error and keep the last good deck).
-    Blocks until Ctrl-C or `stop` is set. Raises ServeError if the port is taken."""
+def serve(rebuild: Callable[[], None], deck_dir: Path, watch: Callable[[], list[Path]], *, port: int = 8000,
+          log: Callable[[str], None] = print, ready: threading.Event | None = None,
+          stop: threading.Event | None = None) -> None:
+    """Serve deck_dir on 127.0.0.1:port; when one of the files `watch()` lists changes, call
+    rebuild() and, if it succeeds, tell open tabs to reload (if it raises, log the error and keep
+    the last good deck). Blocks until Ctrl-C or `stop` is set. Raises ServeError if the port is taken."""
     stop = stop or threading.Event()
-    watcher = Watcher(watch, exclude=[deck_dir])
     with PreviewServer(deck_dir, port).start() as server, _ctrl_c_as_keyboard_interrupt() as handler:
         log(f"serving {deck_dir} at {server.url} (Ctrl-C to stop)")
         if ready is not None:
             ready.set()
         try:
-            while not stop.wait(poll_seconds):
-                changed = watcher.changes()
-                if changed:
-                    changed += _settle(watcher, stop, poll_seconds)
-                    _rebuild(rebuild, server, changed, log, handler)
+            for changed in changes_to(watch, stop):
+                _rebuild(rebuild, server, changed, log, handler)
         except KeyboardInterrupt:
+            stop.set()
             log("stopped serving")
-
-
-def _settle(watcher: Watcher, stop: threading.Event, poll_seconds: float) -> list[Path]:
-    """Wait until a poll passes without changes, so that a burst of saves makes one rebuild."""
-    more, deadline = [], time.monotonic() + SETTLE_LIMIT_SECONDS
-    while time.monotonic() < deadline and not stop.wait(poll_seconds):
-        changed = watcher.changes()
-        if not changed:
-            break
-        more += changed
-    return more
 
 
 def _rebuild(rebuild, server: PreviewServer, changed: list[Path], log, sigint_handler) -> None:

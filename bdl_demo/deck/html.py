@@ -10,13 +10,13 @@ import html
 import shutil
 from pathlib import Path
 
-import jinja2
 from markupsafe import Markup
 
 from bdl_demo import palette
 from bdl_demo.deck.assets import copy_assets
 from bdl_demo.deck.listing import highlight, highlight_css
 from bdl_demo.deck.slides import Block, Slide, Stack, block_classes, figure_id_of, markdown
+from bdl_demo.deck.talk import environment
 from bdl_demo.errors import BuildError
 from bdl_demo.files import atomic_write
 
@@ -30,20 +30,20 @@ class DeckError(BuildError):
 
 
 def write_deck(out_dir: Path, stacks: list[Stack], *, manifest: dict[str, dict], deck: dict,
-               images_dir: Path, node_modules: Path, templates: Path) -> None:
+               images_dir: Path, node_modules: Path, templates: Path, read: set[Path] | None = None) -> None:
     """index.html, the figures it shows (in images/) and the reveal.js and KaTeX files it loads."""
-    page = render_page(stacks, manifest=manifest, deck=deck, templates=templates)
+    page = render_page(stacks, manifest=manifest, deck=deck, templates=templates, read=read)
     copy_figures(manifest, images_dir, out_dir / "images")
     copy_assets(node_modules, out_dir)
     atomic_write(out_dir / "index.html", page.encode())
 
 
-def render_page(stacks: list[Stack], *, manifest: dict[str, dict], deck: dict, templates: Path) -> str:
+def render_page(stacks: list[Stack], *, manifest: dict[str, dict], deck: dict, templates: Path,
+                read: set[Path] | None = None) -> str:
     """The whole deck as one HTML page: the page template around the rendered slides."""
     renderer = SlideRenderer(manifest)
     sections = "\n".join(renderer.stack(stack) for stack in stacks)
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
+    env = environment(Path(templates).resolve(), read, autoescape=True)
     return env.get_template(PAGE).render(
         deck=deck, slides=Markup(sections), code_css=Markup(highlight_css(".code")),
         weight_color=palette.WEIGHT_COLOR, bias_color=palette.BIAS_COLOR)

@@ -27,10 +27,14 @@ class TalkError(BuildError):
     """A template cannot be filled in; the message is one line naming the file and line."""
 
 
-def render_talk(templates: Path, *, deck: dict, models: dict[str, FittedModel], report: dict) -> list[Stack]:
-    """The slides of the talk, in order, as stacks; a figure the build cannot make is an error."""
+def render_talk(templates: Path, *, deck: dict, models: dict[str, FittedModel], report: dict,
+                read: set[Path] | None = None) -> list[Stack]:
+    """The slides of the talk, in order, as stacks; a figure the build cannot make is an error.
+
+    The template files it reads are added to `read`, if given.
+    """
     templates = Path(templates).resolve()
-    env = environment(templates)
+    env = environment(templates, read)
 
     def figure(figure_id: str) -> str:
         """Check a figure id when a template asks for it, so an error names the template line."""
@@ -75,9 +79,22 @@ def check_templates(templates: Path) -> None:
             raise TalkError(f"{Path(templates).name}/{name}:{error.lineno}: {error.message}") from None
 
 
-def environment(templates: Path) -> jinja2.Environment:
+class RecordingLoader(jinja2.FileSystemLoader):
+    """Jinja's file loader, noting every template file it reads (the preview watches those)."""
+
+    def __init__(self, folder: Path, read: set[Path] | None):
+        super().__init__(folder)
+        self.read = read if read is not None else set()
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        self.read.add(Path(filename))
+        return source, filename, uptodate
+
+
+def environment(templates: Path, read: set[Path] | None = None, autoescape: bool = False) -> jinja2.Environment:
     """Jinja for Markdown: no HTML escaping, undefined names are errors, blocks leave no blank lines."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=False,
+    env = jinja2.Environment(loader=RecordingLoader(templates, read), autoescape=autoescape,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters.update(seconds=seconds, percent=lambda x: f"{100 * x:.1f} %", in_words=in_words,
