@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -200,22 +201,43 @@ def test_a_template_error_names_file_and_line_and_keeps_the_deck(project, first_
     assert (project / "slides" / "index.html").read_bytes() == before
 
 
-def test_ctrl_c_during_a_fit_keeps_the_deck_and_caches_nothing(project, first_build, fit_cache, settings):
+@pytest.mark.parametrize("side_by_side", [False, True])
+def test_ctrl_c_during_fits_keeps_the_deck_caches_nothing_and_stops_every_worker(
+        project, first_build, fit_cache, settings, side_by_side):
     before = (project / "slides" / "index.html").read_bytes()
     entries = sorted((fit_cache / "fits").iterdir())
     deep = first_model(settings, lambda m: m.hidden)
-    args = ["--quality", "draft", "--force", "--only", deep, "--config", str(project / "deck.toml"),
+    chosen = [deep, next(m for m in settings.models if m != deep)] if side_by_side else [deep]
+    args = ["--quality", "draft", "--force", "--only", *chosen, "--config", str(project / "deck.toml"),
             "--out", str(project / "slides"), "--images", str(project / "images")]
     process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), *args], cwd=ROOT,
                                stderr=subprocess.PIPE, text=True)
     assert "fitting" in process.stderr.readline()
-    time.sleep(4)  # well inside PyMC, which would swallow a KeyboardInterrupt
+    time.sleep(6)  # well inside PyMC, which would swallow a KeyboardInterrupt
+    workers = children_of(process.pid)
+    assert len(workers) == (2 if side_by_side else 0)
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=120) == 130
     assert "interrupted" in process.stderr.read()
     assert (project / "slides" / "index.html").read_bytes() == before
     assert sorted((fit_cache / "fits").iterdir()) == entries
     assert not [p for p in project.iterdir() if p.name.startswith(".slides-")]
+    time.sleep(0.5)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def children_of(pid: int) -> list[int]:
+    """Worker processes a build started (spawned Python interpreters)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+            cmdline = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if f"\nPPid:\t{pid}\n" in text and b"spawn_main" in cmdline:
+            found.append(int(status.parent.name))
+    return found
 
 
 def test_missing_npm_is_one_line_with_exit_2_before_any_fitting(project, first_build, tmp_path,

@@ -18,9 +18,11 @@ class Refitted(Exception):
 @pytest.fixture
 def no_fitting(monkeypatch):
     """Make any attempt to fit fail loudly, to prove that results came from the cache."""
-    def refuse(model, *args):
-        raise Refitted(model.id)
-    monkeypatch.setattr(fitting, "_infer", refuse)
+    def refuse(jobs, *args):
+        if jobs:
+            raise Refitted(jobs[0].model.id)
+        return iter(())
+    monkeypatch.setattr(fitting, "run", refuse)
 
 
 def fit(settings, fit_cache, model_ids, **options):

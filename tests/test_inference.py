@@ -66,15 +66,47 @@ def test_multiclass_net_beats_chance_by_far(draft_models):
     assert net.evaluation.numbers["test_accuracy"] >= 0.9
 
 
-def test_same_seed_gives_the_same_numbers(settings, draft_models, tmp_path):
+def test_fits_side_by_side_equal_fits_one_after_another(settings, draft_models, tmp_path):
+    """The session's fits ran in worker processes; one after another in this one, the numbers are
+    the same to the last bit."""
     from bdl_demo.build.cache import Cache
-    from bdl_demo.build.fitting import fitted_model
+    from bdl_demo.build.fitting import fit_all
+
+    cheap = [model_where(draft_models, "linear regression").id, model_where(draft_models, "logistic regression").id]
+    again = fit_all(settings, "draft", cheap, Cache(tmp_path), workers=1, log=lambda m: None)
+    for model_id in cheap:
+        assert not again[model_id].fit.cached
+        for name, values in draft_models[model_id].fit.draws.items():
+            np.testing.assert_array_equal(again[model_id].fit.draws[name], values)
+        for name, values in draft_models[model_id].fit.map.items():
+            np.testing.assert_array_equal(again[model_id].fit.map[name], values)
+
+
+def test_a_failing_fit_in_a_worker_is_one_line(draft_models):
+    import dataclasses
+
+    from bdl_demo.build.fitting import FitError, Job, run
+    from bdl_demo.model.network import Network
 
     linear = model_where(draft_models, "linear regression")
-    again = fitted_model(settings.models[linear.id], settings, "draft", Cache(tmp_path), log=lambda m: None)
-    assert not again.fit.cached
-    for name, values in linear.fit.draws.items():
-        np.testing.assert_array_equal(again.fit.draws[name], values)
+    good = Job(None, linear.net, linear.data, None, 0, "good")
+    broken = [dataclasses.replace(good, network=Network(3, 1, noise_sd=0.5), key=f"broken{n}") for n in (1, 2)]
+    with pytest.raises(FitError) as error:
+        list(run([dataclasses.replace(job, model=_settings_of(linear), profile=_draft()) for job in broken],
+                 2, False, False))
+    assert str(error.value).startswith("fit linear_probe failed: ") and "\n" not in str(error.value)
+
+
+def _settings_of(model):
+    from bdl_demo.build.settings import ModelSettings
+
+    return ModelSettings(id="linear_probe", data=model.data.name)
+
+
+def _draft():
+    from bdl_demo.build.settings import Profile
+
+    return Profile(draws=20, tune=20, chains=1, advi_iterations=20)
 
 
 def test_report_has_accuracy_for_classifiers(draft_models):

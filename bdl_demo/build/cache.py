@@ -6,6 +6,7 @@ read is checked: a damaged or foreign entry is reported in one line and made aga
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -33,19 +34,25 @@ def cache_dir() -> Path:
 
 def library_versions(names=LIBRARIES) -> dict[str, str]:
     """Installed versions, read from package metadata so that nothing heavy gets imported."""
-    versions = {}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "absent"
-    return versions
+    return {name: _version(name) for name in names}
+
+
+@functools.cache  # a build is one process: what is installed does not change during it
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "absent"
 
 
 def module_hashes(*modules: str) -> dict[str, str]:
     """Hash of each module's source file, found without importing the module."""
-    return {name: hashlib.sha256(Path(importlib.util.find_spec(name).origin).read_bytes()).hexdigest()
-            for name in modules}
+    return {name: _source_hash(name) for name in modules}
+
+
+@functools.cache  # read once per build: every figure key hashes the same shared modules
+def _source_hash(module: str) -> str:
+    return hashlib.sha256(Path(importlib.util.find_spec(module).origin).read_bytes()).hexdigest()
 
 
 def key_of(*parts) -> str:

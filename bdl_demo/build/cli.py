@@ -150,9 +150,9 @@ def _build(args, out: Path, images: Path, record: Path, flags: dict, started: fl
 
     settings = load_settings(args.config)
     model_ids = _chosen_models(args, settings)
-    check_templates(args.templates)
-    node_modules = ensure_assets(PROJECT, log)  # before fitting: a missing npm should not wait for it
     cache = Cache(log=log)
+    check_templates(args.templates, compiled=cache.root / "templates")
+    node_modules = ensure_assets(PROJECT, log)  # before fitting: a missing npm should not wait for it
     with build_lock(cache.root, log):
         report, inputs = _build_locked(args, settings, model_ids, cache, out, images, node_modules,
                                        started, log)
@@ -185,13 +185,15 @@ def _build_locked(args, settings, model_ids, cache, out, images, node_modules, s
     models = fit_all(settings, args.quality, model_ids, cache, force=args.force,
                      progressbar=not args.quiet and sys.stderr.isatty(), verbose=args.verbose, log=log)
     report, read = build_report(models), set()
-    stacks = render_talk(args.templates, deck=settings.deck, models=models, report=report, read=read)
+    compiled = cache.root / "templates"  # Jinja's compiled templates
+    stacks = render_talk(args.templates, deck=settings.deck, models=models, report=report, read=read,
+                         compiled=compiled)
     figure_ids = list(dict.fromkeys(f for stack in stacks for slide in stack for f in slide.figures))
     report["figures"] = draw_figures(figure_ids, models, images, cache, force=args.force,
                                      others=set(settings.models) - set(model_ids), log=log)
     with staged_deck(out) as staging:
         write_deck(staging, stacks, manifest=report["figures"], deck=settings.deck, images_dir=images,
-                   node_modules=node_modules, templates=args.templates, read=read)
+                   node_modules=node_modules, templates=args.templates, read=read, compiled=compiled)
         _extras(args, staging, stacks, models, report["figures"], images, log)
         report["seconds_total"] = round(time.perf_counter() - started, 3)
         write_report(report, staging / "report.json")

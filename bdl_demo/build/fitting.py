@@ -1,66 +1,154 @@
 """Every model of deck.toml with its data, its fit and its evaluation — from the cache when nothing
-they depend on changed.
+they depend on changed, and fitted side by side (one process per core) when it did.
 
 A fit's key hashes its settings, network description, data, inference profile and seed, the
-source of the modules that compute it and the library versions. PyMC is imported only when a
-model really has to be fitted.
+source of the modules that compute it and the library versions. PyMC is imported only where a
+model really has to be fitted. Each fit is seeded on its own, so fitting in parallel gives the
+same numbers, bit for bit, as fitting one after another.
 """
 from __future__ import annotations
 
 import dataclasses
 import logging
+import multiprocessing
+import os
+import signal
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from bdl_demo.build.cache import Cache, key_of, library_versions, module_hashes
 from bdl_demo.build.settings import ModelSettings, Profile, Settings
+from bdl_demo.errors import BuildError
 from bdl_demo.model.data import Dataset, load
 from bdl_demo.model.evaluation import Evaluation, evaluate
 from bdl_demo.model.fit import Fit, FittedModel
+from bdl_demo.model.network import Network
 
 FIT_MODULES = ("bdl_demo.model.network", "bdl_demo.model.task", "bdl_demo.model.bayesian",
                "bdl_demo.model.inference", "bdl_demo.model.data", "bdl_demo.model.fit")
 EVALUATION_MODULES = ("bdl_demo.model.evaluation", "bdl_demo.model.exact", "bdl_demo.model.network")
 
 
+class FitError(BuildError):
+    """A fit failed; the message names the model and the first line of the reason."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything one fit needs, picklable so that a worker process can run it."""
+
+    model: ModelSettings
+    network: Network
+    data: Dataset
+    profile: Profile
+    seed: int
+    key: str
+
+
 def fit_all(settings: Settings, quality: str, model_ids, cache: Cache, *, force: bool = False,
-            progressbar: bool = False, verbose: bool = False,
+            workers: int | None = None, progressbar: bool = False, verbose: bool = False,
             log: Callable[[str], None] = print) -> dict[str, FittedModel]:
-    """The fitted models by id, in the order given; a damaged cache entry is made again."""
-    return {model_id: fitted_model(settings.models[model_id], settings, quality, cache, force=force,
-                                   progressbar=progressbar, verbose=verbose, log=log)
-            for model_id in model_ids}
+    """The fitted models by id, in the order given; the fits not in the cache are made side by side."""
+    jobs = [plan(settings.models[model_id], settings, quality, cache) for model_id in model_ids]
+    fits = {job.model.id: None if force else _cached_fit(job, cache, log) for job in jobs}
+    todo = [job for job in jobs if fits[job.model.id] is None]
+    for job in todo:
+        log(f"fit {job.model.id}: fitting with {job.model.method.upper()} ({quality}) …")
+    for job, fit in run(todo, workers or os.cpu_count() or 1, progressbar, verbose):
+        cache.write("fits", job.key, fit.to_bytes())
+        fits[job.model.id] = fit
+        log(f"fit {job.model.id}: fitted in {fit.seconds:.1f} s")
+    return {job.model.id: evaluated(job, fits[job.model.id], cache, force) for job in jobs}
 
 
-def fitted_model(model: ModelSettings, settings: Settings, quality: str, cache: Cache, *,
-                 force: bool = False, progressbar: bool = False, verbose: bool = False,
-                 log: Callable[[str], None] = print) -> FittedModel:
-    """One model: its data, network, fit and evaluation."""
+def plan(model: ModelSettings, settings: Settings, quality: str, cache: Cache) -> Job:
+    """The fit a model needs: its data and network, and the key of everything it depends on."""
     data = load_data(model, settings.seed, cache)
     network = model.network(data.n_inputs, data.n_classes)
     profile = settings.profiles[quality]
     what = dataclasses.asdict(model) | {"id": None, "title": None, "inference": model.method}  # names refit nothing
     key = key_of("fit", what, repr(network), data.fingerprint(), dataclasses.asdict(profile),
                  settings.seed, module_hashes(*FIT_MODULES), library_versions())
+    return Job(model, network, data, profile, settings.seed, key)
+
+
+def _cached_fit(job: Job, cache: Cache, log) -> Fit | None:
     started = time.perf_counter()
+    entry = cache.read("fits", job.key)
+    try:
+        fit = Fit.from_bytes(entry.payload) if entry else None
+    except (ValueError, KeyError, OSError):
+        log(f"warning: unreadable cache entry fits/{job.key}: fitting again")
+        return None
+    if fit is not None:
+        log(f"fit {job.model.id}: cached ({time.perf_counter() - started:.2f} s)")
+    return fit
 
-    def infer() -> Fit:
-        log(f"fit {model.id}: fitting with {model.method.upper()} ({quality}) …")
-        result = _infer(model, network, data, profile, settings.seed, key, progressbar, verbose)
-        log(f"fit {model.id}: fitted in {result.seconds:.1f} s")
-        return result
 
-    fit, cached = cache.fetch("fits", key, infer, encode=Fit.to_bytes, decode=Fit.from_bytes, force=force)
-    if cached:
-        log(f"fit {model.id}: cached ({time.perf_counter() - started:.2f} s)")
-    fitted = FittedModel(model.id, model.title, network, data, fit)
-    evaluation_key = key_of("evaluation", key, module_hashes(*EVALUATION_MODULES))
-    fitted.evaluation, _ = cache.fetch("evaluations", evaluation_key, lambda: evaluate(fitted),
+def evaluated(job: Job, fit: Fit, cache: Cache, force: bool) -> FittedModel:
+    """The fitted model with its evaluation (held-out predictions, maps, checks), cached per fit."""
+    fitted = FittedModel(job.model.id, job.model.title, job.network, job.data, fit)
+    key = key_of("evaluation", job.key, module_hashes(*EVALUATION_MODULES))
+    fitted.evaluation, _ = cache.fetch("evaluations", key, lambda: evaluate(fitted),
                                        encode=Evaluation.to_bytes, decode=Evaluation.from_bytes,
                                        force=force)
     return fitted
+
+
+def run(jobs: list[Job], workers: int, progressbar: bool, verbose: bool) -> Iterator[tuple[Job, Fit]]:
+    """Each job with its fit, as they finish: in this process for one job, else in worker processes
+    (as many as cores, one BLAS thread each). Ctrl-C stops every worker."""
+    if len(jobs) <= 1 or workers <= 1:
+        for job in jobs:
+            yield job, _fit(job, progressbar, verbose)
+        return
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing shared but the job
+    with context.Pool(min(workers, len(jobs)), initializer=_worker_ignores_ctrl_c) as pool:
+        try:
+            for key, result in pool.imap_unordered(_fit_in_worker, [(job, verbose) for job in jobs]):
+                job = next(job for job in jobs if job.key == key)
+                if isinstance(result, str):
+                    raise FitError(f"fit {job.model.id} failed: {result}")
+                yield job, Fit.from_bytes(result)
+        finally:
+            pool.terminate()  # on Ctrl-C or an error, stop the fits still running
+
+
+def _worker_ignores_ctrl_c() -> None:
+    """Ctrl-C is the main process's to handle: it stops the workers, which never return half a fit."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+
+
+def _fit_in_worker(task: tuple[Job, bool]) -> tuple[str, bytes | str]:
+    """A fit in a worker process: its bytes, or the first line of why it failed."""
+    job, verbose = task
+    try:
+        return job.key, _fit(job, False, verbose).to_bytes()
+    except Exception as error:  # reported by the main process as one line
+        return job.key, (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def _fit(job: Job, progressbar: bool, verbose: bool) -> Fit:
+    """Run the inference of one job (PyMC is imported here, not before)."""
+    model, profile = job.model, job.profile
+    with warnings.catch_warnings():
+        if not verbose:  # PyMC's and ArviZ's own warnings (ArviZ's FutureWarning on import) are for -v
+            warnings.simplefilter("ignore")
+        import pymc  # noqa: F401  (its import sets its own log level, which is then lowered)
+
+        from bdl_demo.model.inference import infer
+
+        _quiet_libraries(verbose)
+        return infer(
+            job.network, job.data, method=model.method, draws=profile.draws, tune=profile.tune,
+            chains=profile.chains,
+            advi_iterations=max(1, round(profile.advi_iterations * model.advi_iterations_scale)),
+            learning_rate=model.learning_rate, batch_size=model.batch_size, seed=job.seed,
+            key=job.key, progressbar=progressbar)
 
 
 def load_data(model: ModelSettings, seed: int, cache: Cache) -> Dataset:
@@ -82,24 +170,6 @@ def _file_stamp(path: str | None):
         return str(location)
     stat = location.stat()
     return [str(location.resolve()), stat.st_size, stat.st_mtime_ns]
-
-
-def _infer(model: ModelSettings, network, data, profile: Profile, seed: int, key: str,
-           progressbar: bool, verbose: bool) -> Fit:
-    with warnings.catch_warnings():
-        if not verbose:  # PyMC's and ArviZ's own warnings (ArviZ's FutureWarning on import) are for -v
-            warnings.simplefilter("ignore")
-        import pymc  # noqa: F401  (its import sets its own log level, which is then lowered)
-
-        from bdl_demo.model.inference import infer
-
-        _quiet_libraries(verbose)
-        return infer(
-            network, data, method=model.method, draws=profile.draws, tune=profile.tune,
-            chains=profile.chains,
-            advi_iterations=max(1, round(profile.advi_iterations * model.advi_iterations_scale)),
-            learning_rate=model.learning_rate, batch_size=model.batch_size, seed=seed, key=key,
-            progressbar=progressbar)
 
 
 def _quiet_libraries(verbose: bool) -> None:

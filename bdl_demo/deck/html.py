@@ -30,20 +30,22 @@ class DeckError(BuildError):
 
 
 def write_deck(out_dir: Path, stacks: list[Stack], *, manifest: dict[str, dict], deck: dict,
-               images_dir: Path, node_modules: Path, templates: Path, read: set[Path] | None = None) -> None:
+               images_dir: Path, node_modules: Path, templates: Path, read: set[Path] | None = None,
+               compiled: Path | None = None) -> None:
     """index.html, the figures it shows (in images/) and the reveal.js and KaTeX files it loads."""
-    page = render_page(stacks, manifest=manifest, deck=deck, templates=templates, read=read)
+    page = render_page(stacks, manifest=manifest, deck=deck, templates=templates, read=read,
+                       compiled=compiled)
     copy_figures(manifest, images_dir, out_dir / "images")
     copy_assets(node_modules, out_dir)
     atomic_write(out_dir / "index.html", page.encode())
 
 
 def render_page(stacks: list[Stack], *, manifest: dict[str, dict], deck: dict, templates: Path,
-                read: set[Path] | None = None) -> str:
+                read: set[Path] | None = None, compiled: Path | None = None) -> str:
     """The whole deck as one HTML page: the page template around the rendered slides."""
     renderer = SlideRenderer(manifest)
     sections = "\n".join(renderer.stack(stack) for stack in stacks)
-    env = environment(Path(templates).resolve(), read, autoescape=True)
+    env = environment(Path(templates).resolve(), read, autoescape=True, compiled=compiled)
     return env.get_template(PAGE).render(
         deck=deck, slides=Markup(sections), code_css=Markup(highlight_css(".code")),
         weight_color=palette.WEIGHT_COLOR, bias_color=palette.BIAS_COLOR)

@@ -28,13 +28,13 @@ class TalkError(BuildError):
 
 
 def render_talk(templates: Path, *, deck: dict, models: dict[str, FittedModel], report: dict,
-                read: set[Path] | None = None) -> list[Stack]:
+                read: set[Path] | None = None, compiled: Path | None = None) -> list[Stack]:
     """The slides of the talk, in order, as stacks; a figure the build cannot make is an error.
 
-    The template files it reads are added to `read`, if given.
+    The template files it reads are added to `read`, if given; `compiled` keeps them compiled.
     """
     templates = Path(templates).resolve()
-    env = environment(templates, read)
+    env = environment(templates, read, compiled=compiled)
 
     def figure(figure_id: str) -> str:
         """Check a figure id when a template asks for it, so an error names the template line."""
@@ -67,11 +67,11 @@ def render_talk(templates: Path, *, deck: dict, models: dict[str, FittedModel], 
         raise TalkError(f"{templates.name}/{TALK}: {error}") from None
 
 
-def check_templates(templates: Path) -> None:
+def check_templates(templates: Path, compiled: Path | None = None) -> None:
     """Compile every template now, so a syntax error stops the build before anything is fitted."""
     if not (Path(templates) / TALK).is_file():
         raise TalkError(f"no {TALK} in {templates}: point --templates at the deck's templates folder")
-    env = environment(Path(templates).resolve())
+    env = environment(Path(templates).resolve(), compiled=compiled)
     for name in env.list_templates(extensions=["md", "html"]):
         try:
             env.get_template(name)
@@ -92,9 +92,18 @@ class RecordingLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
-def environment(templates: Path, read: set[Path] | None = None, autoescape: bool = False) -> jinja2.Environment:
-    """Jinja for Markdown: no HTML escaping, undefined names are errors, blocks leave no blank lines."""
+def environment(templates: Path, read: set[Path] | None = None, autoescape: bool = False,
+                compiled: Path | None = None) -> jinja2.Environment:
+    """Jinja for Markdown: no HTML escaping, undefined names are errors, blocks leave no blank lines.
+
+    `compiled` is a folder where Jinja keeps templates compiled, so an unchanged one is not
+    compiled again by the next build.
+    """
+    cache = jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None
+    if compiled:
+        compiled.mkdir(parents=True, exist_ok=True)
     env = jinja2.Environment(loader=RecordingLoader(templates, read), autoescape=autoescape,
+                             bytecode_cache=cache,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters.update(seconds=seconds, percent=lambda x: f"{100 * x:.1f} %", in_words=in_words,

@@ -40,7 +40,8 @@ class Fit:
         return {name: d.std(axis=0, ddof=1) for name, d in self.draws.items()}
 
     def to_bytes(self) -> bytes:
-        """One .npz holding the arrays and, as JSON, everything else."""
+        """One .npz holding the arrays and, as JSON, everything else (not compressed: posterior
+        draws hardly compress, and they load faster as they are)."""
         arrays = {f"map/{k}": v for k, v in self.map.items()}
         arrays |= {f"draws/{k}": v for k, v in self.draws.items()}
         if self.loss is not None:
@@ -48,7 +49,7 @@ class Fit:
         meta = {"method": self.method, "key": self.key, "diagnostics": self.diagnostics,
                 "seconds": self.seconds}
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, meta=np.array(json.dumps(meta)), **arrays)
+        np.savez(buffer, meta=np.array(json.dumps(meta)), **arrays)
         return buffer.getvalue()
 
     @classmethod
