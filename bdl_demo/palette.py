@@ -19,7 +19,9 @@ GRID_COLOR = "#e0e0e0"
 CLASS_COLORS = ("#5e3c99", "#4d9221")
 CLASS_MARKERS = ("o", "^")
 
-# Colormaps named by matplotlib: class probabilities, spread across draws, signed weights.
+# Colormaps named by matplotlib, one meaning each: class probabilities, spread across draws,
+# signed weights (red positive, blue negative: no grey, which means spread), data pixels.
 PROBABILITY_CMAP = "Purples"
 UNCERTAINTY_CMAP = "Greys"
-WEIGHT_CMAP = "RdGy_r"
+WEIGHT_CMAP = "RdBu_r"
+PIXEL_CMAP = "gray_r"

@@ -12,7 +12,7 @@ from bdl_demo.model.network import Layer, Network
 
 ROOT = Path(__file__).resolve().parent.parent
 DECK = {"title": "Demystifying Bayesian Deep Learning", "subtitle": "a test build",
-        "author": "Test Author", "event": "pytest", "date": "2026"}
+        "author": "Test Author", "event": "pytest", "date": "2026", "url": "https://example.org/test-deck/"}
 
 
 def networks() -> dict[str, tuple[str, Network]]:
@@ -51,10 +51,17 @@ def fitted_models(seed: int = 0, ids=None) -> dict[str, FittedModel]:
 
 
 def placeholder_figures(figure_ids, images_dir: Path) -> dict[str, dict]:
-    """Write one labelled placeholder SVG per figure id; return the manifest."""
+    """Write one labelled placeholder SVG per figure id (the QR code for real); return the manifest."""
     images_dir.mkdir(parents=True, exist_ok=True)
     manifest = {}
     for n, figure_id in enumerate(figure_ids):
+        if figure_id == "basics-qr":
+            from bdl_demo.figures.qr import follow_along
+
+            svg, alt = follow_along(DECK["url"])
+            (images_dir / "basics-qr.svg").write_bytes(svg)
+            manifest[figure_id] = {"file": "basics-qr.svg", "alt": alt, "width": 300, "height": 300}
+            continue
         hue = (n * 47) % 360
         wide = "-matrix-" in figure_id or "weights" in figure_id
         width, height = (1200, 500) if wide else (600, 430)
@@ -73,12 +80,12 @@ def report_of(models: dict[str, FittedModel]) -> dict:
     return build_report(models)
 
 
-def talk(models=None, templates: Path = ROOT / "templates"):
+def talk(models=None, templates: Path = ROOT / "templates", deck: dict = DECK):
     """The slides of the made-up models, as stacks."""
     from bdl_demo.deck.talk import render_talk
 
     models = fitted_models() if models is None else models
-    return render_talk(templates, deck=DECK, models=models, report=report_of(models))
+    return render_talk(templates, deck=deck, models=models, report=report_of(models))
 
 
 def figure_ids(stacks) -> list[str]:

@@ -160,6 +160,54 @@ def test_screenshots(deck):
         assert len(image) > 20 * len(blank), f"the slide {heading!r} looks empty"
 
 
+def test_the_qr_code_on_the_title_slide_reads_back_as_the_url(deck):
+    """Decoded from what the browser shows (zxing-cpp), not from what the build meant to draw."""
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    page = deck["page"]
+    page.evaluate("Reveal.slide(0, 0)")
+    page.wait_for_timeout(200)
+    url = page.evaluate("document.querySelector('.reveal .follow a')?.href || null")
+    qr = page.query_selector(".reveal .follow img")
+    if deck["name"] == "synthetic":
+        assert url == synthetic_deck.DECK["url"]
+    if url is None:  # deck.toml gives no url: no code either
+        assert qr is None
+        return
+    image = Image.open(io.BytesIO(qr.screenshot()))
+    assert [found.text for found in zxingcpp.read_barcodes(image)] == [url]
+
+
+def test_the_reading_view_reads_well_on_a_phone(deck):
+    """read.html at 390×844: no sideways scrolling, body text of 16 px or more, every figure within
+    the width, one section per slide of the deck with its notes; the deck offers it on a phone."""
+    page = deck["page"]
+    total = page.evaluate("Reveal.getTotalSlides()")
+    phone = page.context.browser.new_page(viewport={"width": 390, "height": 844})
+    phone.on("pageerror", lambda e: deck["errors"].append(str(e)))
+    phone.goto(deck["index"].with_name("read.html").as_uri())
+    phone.wait_for_function("document.querySelector('.katex')", timeout=15_000)
+    width = phone.evaluate("document.documentElement.clientWidth")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= width
+    small = phone.evaluate("""() => [...document.querySelectorAll('main *')]
+        .filter(e => !e.closest('.katex') && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+        .map(e => [e.tagName, parseFloat(getComputedStyle(e).fontSize)]).filter(([, px]) => px < 16)""")
+    assert small == []
+    images = phone.evaluate("[...document.images].map(i => [i.complete && i.naturalWidth > 0, i.getBoundingClientRect().right])")
+    assert images and all(loaded and right <= width + 0.5 for loaded, right in images)
+    assert phone.evaluate("document.querySelectorAll('section.slide').length") == total
+    assert phone.evaluate("document.querySelectorAll('section.slide .said').length") == total
+    phone.close()
+    deck_on_a_phone = page.context.browser.new_page(viewport={"width": 390, "height": 844})
+    deck_on_a_phone.goto(deck["index"].as_uri())
+    link = deck_on_a_phone.locator(".reading-view a")
+    assert link.is_visible() and link.bounding_box()["height"] >= 40  # a banner a thumb can hit
+    deck_on_a_phone.close()
+
+
 def test_nothing_left_the_machine_and_nothing_failed(deck):
     # Last, so it also covers everything the other tests made the page do.
     assert deck["outgoing"] == []

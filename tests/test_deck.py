@@ -22,14 +22,18 @@ PROJECT = Path(__file__).resolve().parent.parent
 
 
 class Links(HTMLParser):
-    """Every src/href in a page, and the text of each leaf <section>."""
+    """Every file a page loads (src, and href but on links a reader follows), every link a reader
+    can follow, and the text of each leaf <section>."""
 
     def __init__(self):
         super().__init__()
-        self.links, self.slides, self.stack = [], [], []
+        self.links, self.anchors, self.slides, self.stack = [], [], [], []
 
     def handle_starttag(self, tag, attrs):
-        self.links += [value for name, value in attrs if name in ("src", "href") and value]
+        if tag == "a":
+            self.anchors += [value for name, value in attrs if name == "href"]
+        else:
+            self.links += [value for name, value in attrs if name in ("src", "href") and value]
         if tag == "section":
             if self.stack:
                 self.stack[-1]["leaf"] = False
@@ -71,7 +75,7 @@ def test_every_figure_the_slides_ask_for_is_shown_and_copied(built):
     html = (built / "index.html").read_text()
     asked = synthetic_deck.figure_ids(synthetic_deck.talk())
     for figure_id in asked:
-        assert f'src="images/{figure_id}.svg" alt="placeholder for {figure_id}"' in html
+        assert re.search(rf'src="images/{figure_id}\.svg" alt="[^"]*"', html), figure_id
     assert sorted(p.stem for p in (built / "images").iterdir()) == sorted(asked)
 
 
@@ -85,6 +89,14 @@ def test_every_referenced_file_exists_and_none_is_remote(built):
     local = re.search(r'local: "([^"]+)"', (built / "index.html").read_text()).group(1)
     for name in ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js"):
         assert (built / local / "dist" / name).is_file()
+
+
+def test_links_for_readers_point_to_the_web_not_to_assets(built):
+    anchors = parsed(built).anchors
+    assert any("pymc.io" in a for a in anchors) and any("doi.org" in a or "arxiv.org" in a for a in anchors)
+    for anchor in anchors:  # the web, or a page of the deck itself (the reading view)
+        assert anchor.startswith("https://") or (built / anchor).is_file(), anchor
+    assert "read.html" in anchors
 
 
 def test_copied_stylesheets_load_nothing_remote_and_their_fonts_exist(built):
@@ -116,6 +128,47 @@ def test_rendering_does_not_import_pymc_or_matplotlib(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "False", "False"]
+
+
+# --- the story: hook, follow along, take-home, cheat sheet, the library ------------------------------
+
+def test_the_title_slide_offers_the_deck_by_url_and_qr_code_only_when_there_is_a_url():
+    with_url = synthetic_deck.talk()
+    assert "basics-qr" in with_url[0][0].figures and synthetic_deck.DECK["url"] in with_url[0][0].blocks[-1].source
+    without = synthetic_deck.talk(deck=synthetic_deck.DECK | {"url": ""})
+    assert "basics-qr" not in synthetic_deck.figure_ids(without)
+
+
+def test_the_talk_opens_with_the_problem_it_solves():
+    titles = sections_of(synthetic_deck.talk())
+    assert titles[1] == "Why people give up on deep-learning posts"
+
+
+def test_the_take_home_slide_shows_a_deep_nets_matrices_point_then_bayesian():
+    models = synthetic_deck.fitted_models()
+    slide = next(stack[0] for stack in synthetic_deck.talk(models) if stack[0].title == "Two things to take home")
+    deep = next(m for m in models.values() if m.net.hidden)
+    assert slide.figures == [f"{deep.id}-matrix-point", f"{deep.id}-matrix-posterior"]
+
+
+def test_the_recap_is_a_cheat_sheet_of_two_by_three_panels_per_model(built):
+    html = (built / "index.html").read_text()
+    sheets = re.findall(r'<div class="cheatsheet">(.*?)</div>\n(?=<aside)', html, flags=re.DOTALL)
+    models = synthetic_deck.fitted_models()
+    assert len(sheets) == len(models)
+    for sheet, model in zip(sheets, models.values()):
+        panels = re.findall(r"<figure", sheet)
+        assert len(panels) == 2 * 3, model.id
+        assert sheet.count(f"images/{model.id}-") == 4 and sheet.count('class="math"') == 2
+    assert "What to take home, once more" not in html
+
+
+def test_the_library_slide_shows_this_projects_own_sampler_calls(built):
+    from bdl_demo.deck.listing import calls_to
+
+    text = html_lib.unescape(re.sub(r"<[^>]+>", "", (built / "index.html").read_text()))
+    calls = calls_to("bdl_demo.model.inference", "pm.sample") + calls_to("bdl_demo.model.inference", "pm.fit")
+    assert calls and all(call in text for call in calls)
 
 
 # --- models are data: sections follow the models and their kinds ----------------------------------

@@ -24,7 +24,8 @@ def draw(models, images, cache_root, **options):
     from bdl_demo.build.cache import Cache
     from bdl_demo.build.drawing import draw_figures
 
-    return draw_figures(asked_for(models), models, images, Cache(cache_root), log=lambda m: None, **options)
+    return draw_figures(asked_for(models), models, images, Cache(cache_root), deck=synthetic_deck.DECK,
+                        log=lambda m: None, **options)
 
 
 @pytest.fixture(scope="module")
@@ -119,8 +120,8 @@ def test_a_damaged_figure_entry_is_redrawn_not_shown(tmp_path, damage):
     from bdl_demo.build.cache import Cache
     from bdl_demo.build.drawing import draw_figures
 
-    again = draw_figures(asked_for(models), models, tmp_path / "images",
-                         Cache(tmp_path / "cache", log=messages.append), log=messages.append)
+    again = draw_figures(asked_for(models), models, tmp_path / "images", Cache(tmp_path / "cache", log=messages.append),
+                         deck=synthetic_deck.DECK, log=messages.append)
     assert not again["linear-fit-point"]["cached"]
     assert any("damaged cache entry" in m for m in messages)
     assert (tmp_path / "images" / "linear-fit-point.svg").read_bytes().startswith(b"<?xml")

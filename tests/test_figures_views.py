@@ -208,3 +208,17 @@ def test_equal_priors_are_named_once():
     z_prime, cells = _footer(synthetic_model("deepnet"), "posterior")
     assert "Z'" in z_prime and "W + b" in z_prime
     assert cells.endswith("N(0, 1) for every weight and bias")
+
+
+def test_first_layer_units_show_one_mean_and_one_sd_image_each():
+    models = synthetic_models(["digits"])
+    svg, meta = render_svg("digits-units", models)
+    units = models["digits"].net.widths[1]
+    assert len(svg_ids(svg, "unit-mean-")) == units and len(svg_ids(svg, "unit-sd-")) == units
+    assert f"prior sd of {models['digits'].net.weight_sd:g}" in meta["alt"]
+
+
+def test_the_data_figure_shows_three_labelled_examples_per_class():
+    models = synthetic_models(["digits"])
+    svg, _ = render_svg("digits-examples", models)
+    assert len(svg_ids(svg, "example-")) == 3 * models["digits"].data.n_classes

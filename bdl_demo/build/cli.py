@@ -190,7 +190,8 @@ def _build_locked(args, settings, model_ids, cache, out, images, node_modules, s
                          compiled=compiled)
     figure_ids = list(dict.fromkeys(f for stack in stacks for slide in stack for f in slide.figures))
     report["figures"] = draw_figures(figure_ids, models, images, cache, force=args.force,
-                                     others=set(settings.models) - set(model_ids), log=log)
+                                     others=set(settings.models) - set(model_ids), deck=settings.deck,
+                                     log=log)
     with staged_deck(out) as staging:
         write_deck(staging, stacks, manifest=report["figures"], deck=settings.deck, images_dir=images,
                    node_modules=node_modules, templates=args.templates, read=read, compiled=compiled)

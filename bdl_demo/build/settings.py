@@ -19,7 +19,7 @@ from bdl_demo.model.network import HIDDEN_ACTIVATIONS, Layer, Network
 from bdl_demo.model.task import OUTPUTS, default_output, kind_of, n_outputs, output_problem
 
 METHODS = ("nuts", "advi")
-DECK_KEYS = ("title", "subtitle", "author", "event", "date")
+DECK_KEYS = ("title", "subtitle", "author", "event", "date", "url")
 MODEL_ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
 RESERVED_IDS = ("basics",)  # figure ids of the deck's shared figures start with these
 # Bounds a 2-core laptop can fit in the final profile (see README).
@@ -138,6 +138,13 @@ def _text(value):
     return value
 
 
+def _url(value):
+    """The address the deck is published at: the title slide shows it with a QR code."""
+    if not isinstance(value, str) or not re.fullmatch(r"https?://[^\s\"<>]{1,300}", value):
+        raise ValueError('an address starting with https:// (or http://), e.g. "https://example.org/talk/"')
+    return value
+
+
 def _boolean(value):
     if not isinstance(value, bool):
         raise ValueError("true or false")
@@ -208,8 +215,8 @@ def _validate(raw: dict, text: str, path: Path) -> Settings:
     if not isinstance(deck, dict):
         fail("", "deck", deck, "a table [deck] with title, subtitle, author, event and date")
     _no_unknown_keys(deck, set(DECK_KEYS), "deck", fail)
-    deck = {key: _checked({key: deck[key]}, {key: _text}, "deck", fail)[key] if key in deck else ""
-            for key in DECK_KEYS}
+    deck = {key: _checked({key: deck[key]}, {key: _url if key == "url" else _text}, "deck", fail)[key]
+            if key in deck else "" for key in DECK_KEYS}
 
     profiles = {}
     quality = raw.get("quality", {})

@@ -32,12 +32,17 @@ class DeckError(BuildError):
 def write_deck(out_dir: Path, stacks: list[Stack], *, manifest: dict[str, dict], deck: dict,
                images_dir: Path, node_modules: Path, templates: Path, read: set[Path] | None = None,
                compiled: Path | None = None) -> None:
-    """index.html, the figures it shows (in images/) and the reveal.js and KaTeX files it loads."""
+    """index.html, the figures it shows (in images/) and the reveal.js and KaTeX files it loads,
+    and read.html, the same slides as one page for phones."""
+    from bdl_demo.deck.reader import write_reader
+
     page = render_page(stacks, manifest=manifest, deck=deck, templates=templates, read=read,
                        compiled=compiled)
     copy_figures(manifest, images_dir, out_dir / "images")
     copy_assets(node_modules, out_dir)
     atomic_write(out_dir / "index.html", page.encode())
+    write_reader(out_dir, stacks, manifest=manifest, deck=deck, templates=templates, read=read,
+                 compiled=compiled)
 
 
 def render_page(stacks: list[Stack], *, manifest: dict[str, dict], deck: dict, templates: Path,
@@ -64,8 +69,9 @@ def copy_figures(manifest: dict[str, dict], images_dir: Path, target: Path) -> N
 class SlideRenderer:
     """Slides to <section>s: markdown-it's HTML renderer with the deck's own rules."""
 
-    def __init__(self, manifest: dict[str, dict]):
+    def __init__(self, manifest: dict[str, dict], reading: bool = False):
         self.manifest = manifest
+        self.reading = reading  # for the reading view: twins one above the other, nothing hidden
         self.md = markdown()
         for name in ("image", "paragraph_open", "paragraph_close", "math_inline", "math_inline_double",
                      "math_block", "fence", "container_div_open", "container_div_close",
@@ -97,11 +103,14 @@ class SlideRenderer:
         if block.layout != "twins":
             return block.tokens
         tokens = list(block.tokens)
+        if self.reading:
+            tokens[0] = _copy(tokens[0], info="twins-read")
         figures = [index for index, token in enumerate(tokens)
                    if token.type == "paragraph_open" and _only_image(tokens[index:index + 3])]
         entry = self.manifest.get(figure_id_of(_only_image(tokens[figures[0]:figures[0] + 3])), {}) if figures else {}
-        wide = entry.get("width", 0) > WIDE * entry.get("height", 1)
-        tokens[0] = _copy(tokens[0], info="r-stack" if wide else "columns two")
+        wide = entry.get("width", 0) > WIDE * entry.get("height", 1) and not self.reading
+        if not self.reading:
+            tokens[0] = _copy(tokens[0], info="r-stack" if wide else "columns two")
         for number, index in enumerate(figures[:2]):
             paragraph = _copy(tokens[index], meta={"caption_first": True})
             if wide:  # the twin replaces the figure in the same place
@@ -177,14 +186,20 @@ class SlideRenderer:
         return "</div>\n"
 
     def _list_item_open(self, tokens, index, options, env) -> str:
-        """An item of a {.fragments} list appears one step after the one before."""
-        depth, position = 0, index - 1
-        while position >= 0:  # find the list this item belongs to
-            depth += tokens[position].nesting
-            if depth > 0 and tokens[position].type in ("bullet_list_open", "ordered_list_open"):
-                if "fragments" in block_classes(tokens[position]):
-                    return '<li class="fragment">'
-                break
+        """An item of a {.fragments} list appears one step after the one before; with
+        {.fragments from="n"} the items take the fragment indices n, n + 1, … (to step with others)."""
+        depth, position, items = 0, index - 1, 0
+        while position >= 0:  # find the list this item belongs to, counting the items before it
+            token = tokens[position]
+            depth += token.nesting
+            if depth == 0 and token.type == "list_item_open":
+                items += 1
+            if depth > 0 and token.type in ("bullet_list_open", "ordered_list_open"):
+                if "fragments" not in block_classes(token):
+                    break
+                start = token.attrs.get("from")
+                number = f' data-fragment-index="{int(start) + items}"' if start is not None else ""
+                return f'<li class="fragment"{number}>'
             position -= 1
         return self.md.renderer.renderToken(tokens, index, options, env)
 

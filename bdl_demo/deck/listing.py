@@ -42,3 +42,12 @@ def highlight(code: str) -> Markup:
 def highlight_css(scope: str = ".code") -> str:
     """The colours of highlight()'s spans, limited to `scope`."""
     return HtmlFormatter(style=STYLE).get_style_defs(scope)
+
+
+def calls_to(module: str, function: str) -> list[str]:
+    """The source of every call to `function` (e.g. "pm.sample") in `module`, as written there."""
+    path = Path(importlib.util.find_spec(module).origin)
+    text = path.read_text()
+    return [textwrap.dedent(" " * node.col_offset + ast.get_source_segment(text, node))
+            for node in ast.walk(ast.parse(text))
+            if isinstance(node, ast.Call) and ast.unparse(node.func) == function]

@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 
 from bdl_demo import palette
-from bdl_demo.deck.listing import source_text
+from bdl_demo.deck.listing import calls_to, source_text
 from bdl_demo.deck.slides import SlideError, Stack, parse_talk
 from bdl_demo.errors import BuildError
 from bdl_demo.figures.registry import resolve
@@ -38,7 +38,7 @@ def render_talk(templates: Path, *, deck: dict, models: dict[str, FittedModel], 
 
     def figure(figure_id: str) -> str:
         """Check a figure id when a template asks for it, so an error names the template line."""
-        resolve(figure_id, models)
+        resolve(figure_id, models, deck)
         return figure_id
 
     def section(model: FittedModel, part: str) -> str | None:
@@ -47,7 +47,7 @@ def render_talk(templates: Path, *, deck: dict, models: dict[str, FittedModel], 
         return name if (templates / name).is_file() else None
 
     env.globals.update(
-        figure=figure, section=section, listing=source_text,
+        figure=figure, section=section, listing=source_text, listing_calls=calls_to,
         latex=lambda net, priors=False: net.latex(priors=priors, colors=COLORS),
         n_parameters=lambda net: sum(math.prod(m.shape) for m in net.matrices()),
         tex_W=rf"{{\color{{{palette.WEIGHT_COLOR}}}{{W}}}}", tex_b=rf"{{\color{{{palette.BIAS_COLOR}}}{{b}}}}")

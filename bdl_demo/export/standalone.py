@@ -41,6 +41,7 @@ IMAGE_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]+)(")')
 CSS_URL = re.compile(r"""url\((['"]?)([^'")]+)\1\)""")
 # One entry of a @font-face src list, with the comma before it.
 FONT_SOURCE = re.compile(r"""(,?)\s*url\((['"]?)([^'")]+)\2\)\s*format\((['"]?)[^'")]+\4\)""")
+READING_VIEW_LINK = re.compile(r'<p class="reading-view">.*?</p>\n?', re.DOTALL)
 LOCAL_REFERENCE = re.compile(r"""\b(?:src|href)="(?!data:|#|https?:|mailto:)([^"]+)\"""")
 
 
@@ -51,7 +52,7 @@ class StandaloneError(BuildError):
 def write_standalone(deck_dir: Path, out: Path) -> int:
     """Write deck_dir/index.html as one self-contained file at `out`; return its size in bytes."""
     deck_dir = Path(deck_dir)
-    html = _read(deck_dir, "index.html")
+    html = READING_VIEW_LINK.sub("", _read(deck_dir, "index.html"))  # one file: no page beside it
     handled = {m.group(1) for pattern in (STYLESHEET, SCRIPT) for m in pattern.finditer(html)}
     handled |= {m.group(2) for m in IMAGE_SRC.finditer(html)}
     for reference in LOCAL_REFERENCE.findall(html):

@@ -40,9 +40,90 @@ def layer_weights(model: FittedModel, layer: int):
         _integer_ticks(ax, n_in, n_out)
     pinned = float((np.abs(mean) > 2 * sd).mean())
     alt = (f"Posterior of the {n_in}×{n_out} weights of layer {layer} of the {model.id} model: "
-           f"means between {mean.min():.2f} and {mean.max():.2f} (red positive, grey negative) "
+           f"means between {mean.min():.2f} and {mean.max():.2f} (red positive, blue negative) "
            f"and standard deviations between {sd.min():.2f} and {sd.max():.2f}; "
            f"{pinned:.0%} of these weights are more than two sds away from zero.")
+    return figure, alt
+
+
+UNITS_PER_ROW = 10
+
+
+def unit_weights(model: FittedModel):
+    """The first layer's weights as images: for each hidden unit, the posterior mean of the weights
+    from every pixel (red raises the unit, blue lowers it) and their sd (dark: unsure), the sd's
+    colour bar marked where the prior's sd lies."""
+    draws = model.fit.draws["W1"]
+    mean, sd = draws.mean(axis=0), draws.std(axis=0, ddof=1)
+    shape, units = model.data.image_shape, mean.shape[1]
+    rows = -(-units // UNITS_PER_ROW)
+    figure = style.new_figure(style.FULL)
+    limit = float(np.abs(mean).max()) or 1.0
+    high = max(float(sd.max()), model.net.weight_sd)
+    label, gap = 0.08, 0.03  # figure fractions: a block's title above it, and space between blocks
+    cell_w, cell_h = 0.84 / UNITS_PER_ROW, (0.94 - 2 * label - gap) / (2 * rows)
+    blocks = ((mean, palette.WEIGHT_CMAP, -limit, limit, "mean", "posterior mean of each unit's weights"),
+              (sd, palette.UNCERTAINTY_CMAP, 0.0, high, "sd", "posterior sd (dark: unsure)"))
+    top = 0.97
+    for values, cmap, low, vmax, what, title in blocks:
+        figure.text(0.02, top - label + 0.015, title, fontsize=style.MEDIUM, va="bottom")
+        top -= label
+        for unit in range(units):
+            row, column = divmod(unit, UNITS_PER_ROW)
+            ax = figure.add_axes((0.02 + column * cell_w, top - (row + 1) * cell_h, 0.9 * cell_w, 0.9 * cell_h))
+            image = ax.imshow(values[:, unit].reshape(shape), cmap=cmap, vmin=low, vmax=vmax, rasterized=True)
+            ax.set_axis_off()
+            ax.set_gid(f"unit-{what}-{unit}")
+        cax = figure.add_axes((0.88, top - rows * cell_h + 0.01, 0.015, rows * cell_h - 0.02))
+        bar = figure.colorbar(image, cax=cax)
+        if what == "sd":  # where a weight that learnt nothing sits
+            bar.ax.axhline(model.net.weight_sd, color=palette.ACTIVATION_COLOR, linewidth=3)
+            bar.set_ticks([0, model.net.weight_sd], labels=["0", f"prior {model.net.weight_sd:g}"])
+        top -= rows * cell_h + gap
+    at_prior = float((sd > 0.9 * model.net.weight_sd).mean())
+    alt = (f"The {units} units of the first layer of the {model.id} model, each as two "
+           f"{shape[0]}×{shape[1]} images of its weights from every pixel: posterior means between "
+           f"{mean.min():.2f} and {mean.max():.2f} (red positive, blue negative), and posterior sds "
+           f"between {sd.min():.2f} and {sd.max():.2f} against a prior sd of {model.net.weight_sd:g}; "
+           f"{at_prior:.0%} of these weights keep more than 90% of the prior's sd.")
+    return figure, alt
+
+
+def examples(model: FittedModel):
+    """What the data look like: test digits with their labels, or, for a table of features, the
+    average (standardised) features of each class."""
+    data = model.data
+    figure = style.new_figure(style.FULL)
+    if data.image_shape:
+        per_class, classes = 3, data.n_classes
+        for k in range(classes):
+            rows = np.flatnonzero(data.y_test == k)[:per_class]
+            for j, row in enumerate(rows):
+                ax = figure.add_axes((0.02 + k * 0.096, 0.68 - j * 0.31, 0.08, 0.25))
+                ax.imshow(data.images_test[row].reshape(data.image_shape), cmap=palette.PIXEL_CMAP,
+                          rasterized=True)
+                ax.set_axis_off()
+                ax.set_gid(f"example-{k}-{j}")
+                if j == 0:
+                    ax.set_title(data.class_names[k], fontsize=style.BIG)
+        alt = (f"{per_class} handwritten digits of each of the {classes} classes from the held-out "
+               f"set, as the {data.image_shape[0]}×{data.image_shape[1]} grey images the model reads, "
+               "labelled with their class.")
+        return figure, alt
+    means = np.array([data.X_test[data.y_test == k].mean(axis=0) for k in range(data.n_classes)])
+    ax, cax = figure.add_axes((0.2, 0.3, 0.68, 0.58)), figure.add_axes((0.9, 0.3, 0.015, 0.58))
+    limit = float(np.abs(means).max()) or 1.0
+    image = ax.imshow(means, cmap=palette.WEIGHT_CMAP, vmin=-limit, vmax=limit, aspect="auto",
+                      rasterized=True, gid="class-means")
+    figure.colorbar(image, cax=cax).set_label("mean, in sds")
+    ax.set_yticks(range(data.n_classes), labels=data.class_names)
+    names = data.feature_names or tuple(f"feature {i + 1}" for i in range(data.n_inputs))
+    shown = round_ticks(len(names), most=14)
+    ax.set_xticks([t - 1 for t in shown], labels=[names[t - 1] for t in shown], rotation=60,
+                  ha="right", fontsize=style.SMALL)
+    ax.set_title("each class's average example, feature by feature", loc="left", fontsize=style.MEDIUM)
+    alt = (f"The average of each of the {data.n_classes} classes over the {data.n_inputs} standardised "
+           f"features of the {model.id} data (red above the overall mean, blue below).")
     return figure, alt
 
 

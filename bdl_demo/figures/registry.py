@@ -81,16 +81,28 @@ VIEWS = {
     "uncertainties": View("realdata.test_matrix", lambda m: {"": {"quantity": "uncertainties"}},
                           lambda m: m.kind != "regression", "a classifier"),
     "unsure": View("realdata.least_sure", _single, lambda m: m.kind != "regression", "a classifier"),
+    "examples": View("realdata.examples", _single, lambda m: m.kind != "regression", "a classifier"),
+    "units": View("realdata.unit_weights", _single, lambda m: bool(m.data.image_shape and m.net.hidden),
+                  "images as inputs and a hidden layer"),
 }
-BASICS = {"activations": "basics.activations"}
+BASICS = {"activations": ("basics.activations", ()),
+          "qr": ("qr.follow_along", ("url",))}  # the figure, and what of the [deck] settings it shows
 
 
-def resolve(figure_id: str, models: dict[str, FittedModel]) -> FigureSpec:
-    """What draws the figure `figure_id`; FigureError saying why if no figure of that id can be made."""
+def resolve(figure_id: str, models: dict[str, FittedModel], deck: dict | None = None) -> FigureSpec:
+    """What draws the figure `figure_id`; FigureError saying why if no figure of that id can be made.
+
+    `deck` holds the [deck] settings, which some of the basics show (the QR code shows the url).
+    """
     owner, _, rest = figure_id.partition("-")
     if owner == SHARED and rest in BASICS:
-        module, function = BASICS[rest].split(".")
-        return FigureSpec(figure_id, module, function, None)
+        drawn_by, needs = BASICS[rest]
+        options = {key: (deck or {}).get(key) for key in needs}
+        missing = [key for key, value in options.items() if not value]
+        if missing:
+            raise FigureError(f"no figure {figure_id!r}: it needs [deck] {missing[0]} in deck.toml")
+        module, function = drawn_by.split(".")
+        return FigureSpec(figure_id, module, function, None, options)
     if owner not in models:
         known = ", ".join([*models, SHARED]) or SHARED
         raise FigureError(f"no figure {figure_id!r}: figure ids start with a model id ({known})")
@@ -121,6 +133,16 @@ def render(spec: FigureSpec, models: dict[str, FittedModel]) -> tuple[bytes, dic
     # Stacked small matrix products run many times slower with several BLAS threads.
     with threadpool_limits(limits=1, user_api="blas"), style.slide_style():
         figure, alt = draw(*arguments, **spec.options)
+        if isinstance(figure, bytes):  # drawn by another library as SVG already (the QR code)
+            return figure, {"alt": alt, **svg_size(figure)}
         data = style.svg_bytes(figure)
     width, height = (round(v * style.PX_PER_INCH) for v in figure.get_size_inches())
     return data, {"alt": alt, "width": width, "height": height}
+
+
+def svg_size(svg: bytes) -> dict:
+    """The width and height in px that an SVG declares on its root element."""
+    import re
+
+    found = re.search(rb'<svg[^>]*?width="([\d.]+)"[^>]*?height="([\d.]+)"', svg)
+    return {"width": round(float(found.group(1))), "height": round(float(found.group(2)))}

@@ -1,0 +1,41 @@
+"""The reading view, slides/read.html: the same slides as one column of prose for a phone.
+
+Made from the same list of slides as the deck and by the same renderer: each slide becomes a
+section with its title, figures and text, every fragment shown, and its speaker notes as prose
+under it. KaTeX typesets the math here too, from the deck's own copy.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from markupsafe import Markup
+
+from bdl_demo import palette
+from bdl_demo.deck.html import SlideRenderer
+from bdl_demo.deck.listing import highlight_css
+from bdl_demo.deck.slides import Slide, Stack
+from bdl_demo.deck.talk import environment
+from bdl_demo.files import atomic_write
+
+READER = "read.html"
+
+
+def write_reader(out_dir: Path, stacks: list[Stack], *, manifest: dict[str, dict], deck: dict,
+                 templates: Path, read: set[Path] | None = None, compiled: Path | None = None) -> None:
+    """read.html beside index.html, using the deck's images/ and lib/."""
+    renderer = SlideRenderer(manifest, reading=True)
+    articles = "\n".join(_article(renderer, slide, number)
+                         for number, slide in enumerate((s for stack in stacks for s in stack), start=1))
+    env = environment(Path(templates).resolve(), read, autoescape=True, compiled=compiled)
+    page = env.get_template(READER).render(deck=deck, slides=Markup(articles),
+                                           code_css=Markup(highlight_css(".code")),
+                                           weight_color=palette.WEIGHT_COLOR, bias_color=palette.BIAS_COLOR)
+    atomic_write(out_dir / READER, page.encode())
+
+
+def _article(renderer: SlideRenderer, slide: Slide, number: int) -> str:
+    """One slide as a section of the page, its notes as prose below it."""
+    body = "".join(renderer.blocks(slide.blocks))
+    notes = "".join(renderer.blocks(slide.notes))
+    said = f'<div class="said"><p class="label">What the speaker says</p>\n{notes}</div>\n' if notes else ""
+    return f'<section class="slide" id="slide-{number}">\n{body}{said}</section>'
