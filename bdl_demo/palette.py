@@ -15,6 +15,10 @@ ERROR_COLOR = "#d81b60"
 TEXT_COLOR = "#212121"
 GRID_COLOR = "#e0e0e0"
 
+# Ways to the posterior, wherever they are compared: the MAP, the posterior the deck shows (NUTS or
+# Laplace), mean-field ADVI beside it, and the exact answer where there is one.
+METHOD_COLORS = {"map": "#212121", "posterior": MODEL_COLOR, "advi": "#8e24aa", "exact": "#000000"}
+
 # Two-class probability maps run from class 0 (purple) through white to class 1 (green).
 CLASS_COLORS = ("#5e3c99", "#4d9221")
 CLASS_MARKERS = ("o", "^")

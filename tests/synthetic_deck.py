@@ -40,11 +40,15 @@ def fitted_models(seed: int = 0, ids=None) -> dict[str, FittedModel]:
                        class_names=tuple(f"class {k}" for k in range(n_classes)))
         point = {m.name: rng.normal(size=m.shape) for m in net.matrices()}
         draws = {name: value + 0.1 * rng.normal(size=(50, *value.shape)) for name, value in point.items()}
-        method = "advi" if net.hidden else "nuts"
-        diagnostics = ({"r_hat_max": 1.004, "ess_bulk_min": 410.0, "divergences": 0} if method == "nuts"
-                       else {"elbo_final": -123.4, "iterations": 4000})
+        method = "laplace" if net.hidden else "nuts"
+        diagnostics = ({"map_converged": True, "r_hat_max": 1.004, "ess_bulk_min": 410.0, "divergences": 0}
+                       if method == "nuts" else {"map_converged": True, "tau": 1000.0, "tau_chosen_by": "validation"})
         fit = Fit(method, "k" + model_id, point, draws, diagnostics, seconds=3.2)
-        model = FittedModel(model_id, title, net, data, fit)
+        advi_draws = {name: value + 0.08 * rng.normal(size=(50, *value.shape)) for name, value in point.items()}
+        advi = Fit("advi", "a" + model_id, point, advi_draws, {"converged": True, "loss_change": 0.004,
+                                                                "elbo_final": -12.0, "iterations": 400},
+                   seconds=2.1, loss=np.linspace(30, 12, 400) + rng.normal(0, 0.3, 400))
+        model = FittedModel(model_id, title, net, data, fit, companions={"advi": advi})
         model.evaluation = evaluate(model)
         models[model_id] = model
     return models

@@ -23,8 +23,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 # Slides to photograph, found by their heading; a fragment index of 99 shows every fragment.
 SHOTS = ("Demystifying", "1 · as a function", "Three views, one model", "Bayes' rule",
-         "Every cell becomes a density", "One line → many plausible lines", "Two ways to get the draws",
-         "The Bayesian model, in PyMC", "Real data", "What the model does not know", "References")
+         "Every cell becomes a density", "One line → many plausible lines", "Three ways to the posterior",
+         "The Bayesian model, in PyMC", "Real data", "The examples it is least sure of", "Is the doubt any good?", "References")
 
 from playwright import sync_api  # noqa: E402
 

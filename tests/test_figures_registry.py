@@ -72,7 +72,7 @@ def test_the_manifest_lists_every_file_the_build_wrote(full_build):
 
 def test_figures_fit_the_size_budget(full_build):
     _, _, images = full_build
-    assert sum(p.stat().st_size for p in images.iterdir()) < 3_000_000
+    assert sum(p.stat().st_size for p in images.iterdir()) < 4_000_000  # the deck as a whole: ≤ 8 MB
 
 
 @pytest.mark.parametrize("figure_id, says", [

@@ -51,8 +51,15 @@ def synthetic_model(model_id: str, net: Network | None = None, seed: int = 0, n_
     data = synthetic_dataset(model_id, rng, net.n_inputs)
     point = {m.name: rng.normal(size=m.shape) for m in net.matrices()}
     draws = {k: v + 0.3 * rng.normal(size=(n_draws, *v.shape)) for k, v in point.items()}
-    fit = Fit("nuts", f"{model_id}-{seed}", map=point, draws=draws)
-    model = FittedModel(model_id, model_id.capitalize(), net, data, fit)
+    method = "laplace" if net.hidden else "nuts"
+    diagnostics = ({"map_converged": True, "tau": 1000.0, "tau_chosen_by": "validation"} if net.hidden else
+                   {"map_converged": True, "r_hat_max": 1.003, "ess_bulk_min": 800.0, "divergences": 0})
+    fit = Fit(method, f"{model_id}-{seed}", map=point, draws=draws, diagnostics=diagnostics, seconds=2.0)
+    advi = Fit("advi", f"{model_id}-{seed}-advi", map=point,
+               draws={k: v + 0.2 * rng.normal(size=(n_draws, *v.shape)) for k, v in point.items()},
+               diagnostics={"converged": True, "loss_change": 0.003, "elbo_final": -10.0, "iterations": 300},
+               seconds=1.5, loss=np.linspace(40, 10, 300) + rng.normal(0, 0.5, 300))
+    model = FittedModel(model_id, model_id.capitalize(), net, data, fit, companions={"advi": advi})
     model.evaluation = evaluate(model)
     return model
 
@@ -207,7 +214,7 @@ def test_equal_priors_are_named_once():
 
     z_prime, cells = _footer(synthetic_model("deepnet"), "posterior")
     assert "Z'" in z_prime and "W + b" in z_prime
-    assert cells.endswith("N(0, 1) for every weight and bias")
+    assert "N(0, 1²) for every weight and bias" in cells
 
 
 def test_first_layer_units_show_one_mean_and_one_sd_image_each():

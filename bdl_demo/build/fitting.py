@@ -25,11 +25,14 @@ from bdl_demo.errors import BuildError
 from bdl_demo.model.data import Dataset, load
 from bdl_demo.model.evaluation import Evaluation, evaluate
 from bdl_demo.model.fit import Fit, FittedModel
+from bdl_demo.model.inference import convergence_problem
 from bdl_demo.model.network import Network
 
 FIT_MODULES = ("bdl_demo.model.network", "bdl_demo.model.task", "bdl_demo.model.bayesian",
-               "bdl_demo.model.inference", "bdl_demo.model.data", "bdl_demo.model.fit")
-EVALUATION_MODULES = ("bdl_demo.model.evaluation", "bdl_demo.model.exact", "bdl_demo.model.network")
+               "bdl_demo.model.inference", "bdl_demo.model.laplace", "bdl_demo.model.data",
+               "bdl_demo.model.fit")
+EVALUATION_MODULES = ("bdl_demo.model.evaluation", "bdl_demo.model.uncertainty", "bdl_demo.model.exact",
+                      "bdl_demo.model.network")
 
 
 class FitError(BuildError):
@@ -41,38 +44,59 @@ class Job:
     """Everything one fit needs, picklable so that a worker process can run it."""
 
     model: ModelSettings
+    method: str  # the model's own method, or one of its companions
     network: Network
     data: Dataset
     profile: Profile
     seed: int
     key: str
 
+    @property
+    def name(self) -> str:
+        """How progress lines call the fit: the model id, and the method of a companion."""
+        return self.model.id if self.method == self.model.method else f"{self.model.id} ({self.method})"
+
 
 def fit_all(settings: Settings, quality: str, model_ids, cache: Cache, *, force: bool = False,
             workers: int | None = None, progressbar: bool = False, verbose: bool = False,
             log: Callable[[str], None] = print) -> dict[str, FittedModel]:
-    """The fitted models by id, in the order given; the fits not in the cache are made side by side."""
-    jobs = [plan(settings.models[model_id], settings, quality, cache) for model_id in model_ids]
-    fits = {job.model.id: None if force else _cached_fit(job, cache, log) for job in jobs}
-    todo = [job for job in jobs if fits[job.model.id] is None]
+    """The fitted models by id, in the order given, each with the fits of its companion methods;
+    the fits not in the cache are made side by side."""
+    jobs = [job for model_id in model_ids for job in plan(settings.models[model_id], settings, quality, cache)]
+    fits = {job.key: None if force else _cached_fit(job, cache, log) for job in jobs}
+    todo = [job for job in jobs if fits[job.key] is None]
     for job in todo:
-        log(f"fit {job.model.id}: fitting with {job.model.method.upper()} ({quality}) …")
+        log(f"fit {job.name}: fitting with {job.method.upper()} ({quality}) …")
     for job, fit in run(todo, workers or os.cpu_count() or 1, progressbar, verbose):
         cache.write("fits", job.key, fit.to_bytes())
-        fits[job.model.id] = fit
-        log(f"fit {job.model.id}: fitted in {fit.seconds:.1f} s")
-    return {job.model.id: evaluated(job, fits[job.model.id], cache, force) for job in jobs}
+        fits[job.key] = fit
+        log(f"fit {job.name}: fitted in {fit.seconds:.1f} s")
+    for job in jobs:
+        problem = convergence_problem(fits[job.key])
+        if problem:
+            log(f"warning: fit {job.name} is not converged: {problem}")
+    models = {}
+    for job in jobs:
+        if job.method == job.model.method:
+            companions = {other.method: fits[other.key] for other in jobs
+                          if other.model.id == job.model.id and other is not job}
+            models[job.model.id] = evaluated(job, fits[job.key], companions, cache, force)
+    return models
 
 
-def plan(model: ModelSettings, settings: Settings, quality: str, cache: Cache) -> Job:
-    """The fit a model needs: its data and network, and the key of everything it depends on."""
+def plan(model: ModelSettings, settings: Settings, quality: str, cache: Cache) -> list[Job]:
+    """The fits a model needs — its own method's, then its companions' — each keyed by everything
+    it depends on."""
     data = load_data(model, settings.seed, cache)
     network = model.network(data.n_inputs, data.n_classes)
     profile = settings.profiles[quality]
-    what = dataclasses.asdict(model) | {"id": None, "title": None, "inference": model.method}  # names refit nothing
-    key = key_of("fit", what, repr(network), data.fingerprint(), dataclasses.asdict(profile),
-                 settings.seed, module_hashes(*FIT_MODULES), library_versions())
-    return Job(model, network, data, profile, settings.seed, key)
+    jobs = []
+    for method in (model.method, *model.companions):
+        what = dataclasses.asdict(model) | {"id": None, "title": None, "inference": method}  # names refit nothing
+        key = key_of("fit", what, repr(network), data.fingerprint(), dataclasses.asdict(profile),
+                     settings.seed, module_hashes(*FIT_MODULES), library_versions())
+        jobs.append(Job(model, method, network, data, profile, settings.seed, key))
+    return jobs
 
 
 def _cached_fit(job: Job, cache: Cache, log) -> Fit | None:
@@ -84,14 +108,15 @@ def _cached_fit(job: Job, cache: Cache, log) -> Fit | None:
         log(f"warning: unreadable cache entry fits/{job.key}: fitting again")
         return None
     if fit is not None:
-        log(f"fit {job.model.id}: cached ({time.perf_counter() - started:.2f} s)")
+        log(f"fit {job.name}: cached ({time.perf_counter() - started:.2f} s)")
     return fit
 
 
-def evaluated(job: Job, fit: Fit, cache: Cache, force: bool) -> FittedModel:
+def evaluated(job: Job, fit: Fit, companions: dict[str, Fit], cache: Cache, force: bool) -> FittedModel:
     """The fitted model with its evaluation (held-out predictions, maps, checks), cached per fit."""
-    fitted = FittedModel(job.model.id, job.model.title, job.network, job.data, fit)
-    key = key_of("evaluation", job.key, module_hashes(*EVALUATION_MODULES))
+    fitted = FittedModel(job.model.id, job.model.title, job.network, job.data, fit, companions=companions)
+    key = key_of("evaluation", job.key, [c.key for c in companions.values()],
+                 module_hashes(*EVALUATION_MODULES))
     fitted.evaluation, _ = cache.fetch("evaluations", key, lambda: evaluate(fitted),
                                        encode=Evaluation.to_bytes, decode=Evaluation.from_bytes,
                                        force=force)
@@ -111,8 +136,8 @@ def run(jobs: list[Job], workers: int, progressbar: bool, verbose: bool) -> Iter
             for key, result in pool.imap_unordered(_fit_in_worker, [(job, verbose) for job in jobs]):
                 job = next(job for job in jobs if job.key == key)
                 if isinstance(result, str):
-                    raise FitError(f"fit {job.model.id} failed: {result}")
-                yield job, Fit.from_bytes(result)
+                    raise FitError(f"fit {job.name} failed: {result}")
+                yield job, dataclasses.replace(Fit.from_bytes(result), cached=False)  # made just now
         finally:
             pool.terminate()  # on Ctrl-C or an error, stop the fits still running
 
@@ -144,11 +169,11 @@ def _fit(job: Job, progressbar: bool, verbose: bool) -> Fit:
 
         _quiet_libraries(verbose)
         return infer(
-            job.network, job.data, method=model.method, draws=profile.draws, tune=profile.tune,
+            job.network, job.data, method=job.method, draws=profile.draws, tune=profile.tune,
             chains=profile.chains,
             advi_iterations=max(1, round(profile.advi_iterations * model.advi_iterations_scale)),
             learning_rate=model.learning_rate, batch_size=model.batch_size, seed=job.seed,
-            key=job.key, progressbar=progressbar)
+            key=job.key, tau=model.tau, progressbar=progressbar)
 
 
 def load_data(model: ModelSettings, seed: int, cache: Cache) -> Dataset:

@@ -18,7 +18,7 @@ from bdl_demo.model.data import DATASETS
 from bdl_demo.model.network import HIDDEN_ACTIVATIONS, Layer, Network
 from bdl_demo.model.task import OUTPUTS, default_output, kind_of, n_outputs, output_problem
 
-METHODS = ("nuts", "advi")
+METHODS = ("nuts", "advi", "laplace")
 DECK_KEYS = ("title", "subtitle", "author", "event", "date", "url")
 MODEL_ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
 RESERVED_IDS = ("basics",)  # figure ids of the deck's shared figures start with these
@@ -53,10 +53,12 @@ class ModelSettings:
     output: str | None = None  # None: follows from the data and the layers
     weight_prior: float = 1.0
     bias_prior: float = 1.0
+    fan_in_prior: bool = False  # weights ~ N(0, weight_prior² / inputs of their layer)
     noise: float | None = None  # None: the data set's own default
     n_samples: int | None = None
-    inference: str | None = None  # None: NUTS without hidden layers, ADVI for a deep net
-    learning_rate: float = 0.01
+    inference: str | None = None  # None: NUTS without hidden layers, Laplace for a deep net
+    tau: float | None = None  # Laplace: the prior precision's scale; None: chosen on held-out data
+    learning_rate: float = 0.003
     batch_size: int = 0
     advi_iterations_scale: float = 1.0
     data_path: str | None = None
@@ -75,8 +77,14 @@ class ModelSettings:
 
     @property
     def method(self) -> str:
-        """How the posterior is found: as set, else NUTS where it is cheap and ADVI for deep nets."""
-        return self.inference or ("advi" if self.hidden else "nuts")
+        """How the posterior is found: as set, else NUTS where it is cheap and Laplace for deep nets."""
+        return self.inference or ("laplace" if self.hidden else "nuts")
+
+    @property
+    def companions(self) -> tuple[str, ...]:
+        """The other ways the same model is also fitted, to be compared: mean-field ADVI beside
+        NUTS or Laplace."""
+        return ("advi",) if self.method != "advi" else ()
 
     def network(self, n_inputs: int, n_classes: int) -> Network:
         """The network description this section asks for, sized to its data."""
@@ -86,7 +94,7 @@ class ModelSettings:
             n_inputs=n_inputs, n_outputs=n_outputs(output, n_classes),
             hidden=tuple(Layer(width, self.activation) for width in self.hidden),
             output=output, weight_sd=self.weight_prior, bias_sd=self.bias_prior,
-            noise_sd=noise if kind_of(n_classes) == "regression" else None)
+            noise_sd=noise if kind_of(n_classes) == "regression" else None, fan_in=self.fan_in_prior)
 
 
 @dataclass(frozen=True)
@@ -154,7 +162,8 @@ def _boolean(value):
 MODEL_KEYS = {
     "data": _one_of(*DATASETS), "title": _text, "hidden": _widths,
     "activation": _one_of(*HIDDEN_ACTIVATIONS), "output": _one_of(*OUTPUTS),
-    "weight_prior": _number(0, 100), "bias_prior": _number(0, 100), "noise": _number(0, 100),
+    "weight_prior": _number(0, 100), "bias_prior": _number(0, 100), "fan_in_prior": _boolean,
+    "tau": _number(0, 1e6), "noise": _number(0, 100),
     "n_samples": _whole(1, MAX_SAMPLES), "inference": _one_of(*METHODS),
     "learning_rate": _number(0, 1), "batch_size": _whole(0, MAX_SAMPLES),
     "advi_iterations_scale": _number(0, 10), "data_path": _text, "download": _boolean,

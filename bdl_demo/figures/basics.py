@@ -56,7 +56,7 @@ def bayes_rule(model: FittedModel):
     """Prior × likelihood → posterior for the slope of the linear model, computed on a grid."""
     w, prior, likelihood, posterior, b = _slope_grid(model)
     figure = style.new_figure(BASICS_SIZE)
-    panels = [(prior, "prior", palette.PRIOR_COLOR, f"$w \\sim \\mathcal{{N}}(0, {model.net.weight_sd:g})$"),
+    panels = [(prior, "prior", palette.PRIOR_COLOR, f"$w \\sim \\mathcal{{N}}(0, {model.net.prior_sd('W1'):g}^2)$"),
               (likelihood, "likelihood", palette.MODEL_COLOR, f"$p(y \\mid w)$, {len(model.data.y_train)} points"),
               (posterior, "posterior", palette.WEIGHT_COLOR, "$p(w \\mid y)$")]
     for k, (density, title, color, note) in enumerate(panels):
@@ -76,7 +76,7 @@ def bayes_rule(model: FittedModel):
                 f"noise sd {model.net.noise_sd:g}", ha="center", fontsize=style.SMALL)
     mean = float((w * posterior).sum() / posterior.sum())
     sd = float(np.sqrt(((w - mean) ** 2 * posterior).sum() / posterior.sum()))
-    alt = (f"Bayes' rule for the slope w of the linear model: the N(0, {model.net.weight_sd:g}) prior "
+    alt = (f"Bayes' rule for the slope w of the linear model: the N(0, {model.net.prior_sd('W1'):g}²) prior "
            f"times the likelihood of the {len(model.data.y_train)} data points gives the posterior, "
            f"with mean {mean:.2f} and sd {sd:.2f}, much narrower than the prior.")
     return figure, alt
@@ -86,8 +86,9 @@ def _slope_grid(model: FittedModel):
     """Prior, likelihood and posterior of the slope on a grid, with the intercept held fixed."""
     x, y = model.data.X_train[:, 0], model.data.y_train
     b = float(model.fit.posterior_mean()["b1"].ravel()[0])
-    w = np.linspace(-3 * model.net.weight_sd, 3 * model.net.weight_sd, 601)
-    prior = common.normal_pdf(w, model.net.weight_sd)
+    sd = model.net.prior_sd("W1")
+    w = np.linspace(-3 * sd, 3 * sd, 601)
+    prior = common.normal_pdf(w, sd)
     residuals = y[None, :] - (w[:, None] * x[None, :] + b)
     log_likelihood = -0.5 * (residuals / model.net.noise_sd) ** 2
     likelihood = np.exp(log_likelihood.sum(axis=1) - log_likelihood.sum(axis=1).max())

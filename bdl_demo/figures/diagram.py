@@ -1,9 +1,9 @@
 """The neural diagram: a column of nodes per layer, red weight edges, teal bias edges.
 
 Every non-input node carries its activation as a small orange glyph of its own. In the point
-version an edge's width is the size of its MAP weight; in the Bayesian twin the width is the size
-of the posterior mean and the opacity how sure the posterior is of it (|mean| / sd), so the
-connections the data pinned down stand out.
+version an edge's width is the size of its MAP weight; in the Bayesian twin the solid line's width
+is the size of the posterior mean, and a faint halo around it reaches |mean| + 2 sd: a wide halo
+round a thin line is a weight the data leave uncertain.
 """
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ def network_diagram(model: FittedModel, estimate: str = "point", max_nodes: int 
     figure = style.new_figure(style.HALF)
     ax = style.inch_axes(figure)
     positions, radius = _positions(net.widths, max_nodes, figure.get_size_inches())
-    strength, sureness = _edge_styles(model, estimate)
+    strength, halo = _edge_styles(model, estimate)
     for number in range(1, len(net.widths)):
-        _draw_edges(ax, positions, number, strength, sureness)
+        _draw_edges(ax, positions, number, strength, halo)
     for number, width in enumerate(net.widths):
         activation = net.layers[number - 1].activation if number else None
         _draw_column(ax, positions, number, width, radius, activation, net)
@@ -59,37 +59,40 @@ def _positions(widths, max_nodes, size) -> tuple[dict, float]:
 
 
 def _edge_styles(model: FittedModel, estimate: str):
-    """Per parameter: a width in 0..1 from its size, and an opacity from how sure we are of it."""
+    """Per parameter: the width of its line in 0..1 from its size, and of its halo from its spread
+    (no halo for a point estimate), on one scale for both twins, so they can be compared."""
+    mean, sd = model.fit.posterior_mean(), model.fit.posterior_sd()
+    reach = {name: np.abs(mean[name]) + 2 * sd[name] for name in mean}
+    largest = max(max(float(np.abs(v).max()) for v in model.fit.map.values()),
+                  max(float(r.max()) for r in reach.values())) or 1.0
     if estimate == "point":
-        values = model.fit.map
-        sure = {name: np.full(np.shape(v), 0.85) for name, v in values.items()}
+        values, halos = model.fit.map, {name: np.zeros(np.shape(v)) for name, v in model.fit.map.items()}
     else:
-        values = model.fit.posterior_mean()
-        sds = model.fit.posterior_sd()
-        sure = {name: np.clip(np.abs(values[name]) / np.maximum(sds[name], 1e-12) / 3, 0.08, 1.0)
-                for name in values}
-    largest = max(float(np.abs(v).max()) for v in values.values()) or 1.0
-    strength = {name: np.abs(v) / largest for name, v in values.items()}
-    return strength, sure
+        values, halos = mean, reach
+    return ({name: np.abs(v) / largest for name, v in values.items()},
+            {name: h / largest for name, h in halos.items()})
 
 
-def _draw_edges(ax, positions, number, strength, sureness):
+def _draw_edges(ax, positions, number, strength, halo):
     """Weight edges (red) from every shown unit, bias edges (teal) from the layer's bias unit."""
     sources = [(key[1], pos) for key, pos in positions.items() if key[0] == number - 1]
     targets = [(key[1], pos) for key, pos in positions.items() if key[0] == number]
     weight, bias = f"W{number}", f"b{number}"
     for j, target in targets:
         for i, source in sources:
-            _edge(ax, source, target, strength[weight][i, j], sureness[weight][i, j],
+            _edge(ax, source, target, strength[weight][i, j], halo[weight][i, j],
                   palette.WEIGHT_COLOR, f"edge-{weight}-{i}-{j}")
-        _edge(ax, positions[("bias", number - 1)], target, strength[bias][j], sureness[bias][j],
+        _edge(ax, positions[("bias", number - 1)], target, strength[bias][j], halo[bias][j],
               palette.BIAS_COLOR, f"bias-{bias}-{j}")
 
 
-def _edge(ax, start, end, strength, sureness, color, gid):
-    """One connection: width from the parameter's size, opacity from the posterior's certainty."""
-    line, = ax.plot([start[0], end[0]], [start[1], end[1]], color=color,
-                    linewidth=0.6 + 4.4 * float(strength), alpha=float(sureness),
+def _edge(ax, start, end, strength, halo, color, gid):
+    """One connection: a line as wide as the parameter is large, in a faint halo as wide as its spread."""
+    xs, ys = [start[0], end[0]], [start[1], end[1]]
+    if halo > 0:
+        ax.plot(xs, ys, color=color, linewidth=0.6 + 9 * float(halo), alpha=0.3,
+                solid_capstyle="round", zorder=0.5, gid=f"halo-{gid}")
+    line, = ax.plot(xs, ys, color=color, linewidth=0.6 + 9 * float(strength), alpha=0.9,
                     solid_capstyle="round", zorder=1)
     line.set_gid(gid)
 
@@ -164,7 +167,7 @@ def _footer(estimate: str) -> str:
     """The line that says how to read an edge."""
     if estimate == "point":
         return "width: size of the MAP weight (red) or bias (teal)"
-    return "width: |posterior mean|; opacity: |mean| / sd"
+    return "width: |posterior mean|; faint halo: |mean| + 2 sd"
 
 
 def _alt(model: FittedModel, estimate: str, max_nodes: int) -> str:
@@ -179,8 +182,8 @@ def _alt(model: FittedModel, estimate: str, max_nodes: int) -> str:
         how = "edge width shows the size of each MAP weight"
     else:
         sure = _share_pinned(model)
-        how = (f"edge width shows the size of each weight's posterior mean and opacity how sure the "
-               f"posterior is; {sure:.0%} of the weights have |mean| above twice their sd")
+        how = (f"edge width shows the size of each weight's posterior mean and a faint halo reaches "
+               f"|mean| + 2 sd; {sure:.0%} of the weights have |mean| above twice their sd")
     return (f"Neural diagram of the {model.id} model with layers of {sizes} units "
             f"({activations}) and {weights}; red edges are weights, teal edges biases; "
             f"{how}.{collapsed}")

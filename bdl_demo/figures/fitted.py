@@ -11,7 +11,9 @@ import numpy as np
 from bdl_demo import palette
 from bdl_demo.figures import common, style
 from bdl_demo.model.evaluation import MAP_DRAWS, class_probabilities, grid_over, subsample
+from bdl_demo.model.exact import linear_posterior
 from bdl_demo.model.fit import FittedModel
+from bdl_demo.model.network import prior_words
 
 MAP_AXES = (0.14, 0.17, 0.59, 0.72)  # figure fractions; the same for every twin
 COLORBAR_AXES = (0.77, 0.17, 0.035, 0.72)
@@ -94,63 +96,56 @@ def _line_alt(model: FittedModel, estimate: str, mu_draws) -> str:
 
 
 def parameters_view(model: FittedModel, estimate: str = "point"):
-    """Slope and intercept as single MAP values, or as posterior densities over the prior."""
+    """The plane of (slope, intercept), where each point is one line: the MAP is one point; the
+    posterior a cloud of draws, with the exact posterior's 1- and 2-sd ellipses over it."""
     figure = style.new_figure(style.HALF)
-    panels = [("W1", "slope $w$", palette.WEIGHT_COLOR, model.net.weight_sd, "slope"),
-              ("b1", "intercept $b$", palette.BIAS_COLOR, model.net.bias_sd, "intercept")]
-    for k, (name, label, color, prior_sd, truth_key) in enumerate(panels):
-        ax = figure.add_axes((0.08 + 0.5 * k, 0.2, 0.4, 0.6))
-        draws = model.fit.draws[name].reshape(len(model.fit.draws[name]), -1)[:, 0]
-        half = common.symmetric_range(draws, prior_sd)
-        grid = np.linspace(-half, half, 300)
-        posterior = common.kde(draws, grid)
-        if estimate == "point":
-            value = float(model.fit.map[name].ravel()[0])
-            ax.plot([value, value], [0, posterior.max()], color=color, linewidth=3, gid=f"point-{name}")
-            ax.plot([value], [0], "o", color=color, markersize=10, clip_on=False)
-            ax.set_title(f"{label}\n{style.signed(value, 2)}", fontsize=style.MEDIUM, color=color, pad=14)
-        else:
-            ax.fill_between(grid, common.normal_pdf(grid, prior_sd), color=palette.PRIOR_COLOR,
-                            alpha=0.35, linewidth=0, label="prior")
-            ax.plot(grid, posterior, color=color, linewidth=3, label="posterior", gid=f"density-{name}")
-            ax.set_title(f"{label}\n{style.signed(draws.mean(), 2)} ± {draws.std(ddof=1):.2f}",
-                         fontsize=style.MEDIUM, color=color, pad=14)
-        if truth_key in model.data.truth:
-            _truth_line(ax, model.data.truth[truth_key], name)
-        ax.set(xlim=(-half, half), ylim=(0, 1.15 * posterior.max()), yticks=[])
-        ax.spines["left"].set_visible(False)
-    figure.text(0.5, 0.03, _parameters_key(estimate, model), ha="center", fontsize=style.SMALL)
-    return figure, _parameters_alt(model, estimate)
-
-
-def _truth_line(ax, value: float, name: str):
-    """The true value: a dashed black line drawn over the MAP spike, marked by a triangle on top."""
-    ax.axvline(value, color=palette.DATA_COLOR, linestyle=(0, (3, 3)), linewidth=1.8, zorder=5,
-               gid=f"truth-{name}")
-    ax.plot([value], [1.0], "v", color=palette.DATA_COLOR, markersize=11, clip_on=False, zorder=5,
-            transform=ax.get_xaxis_transform())
-
-
-def _parameters_key(estimate: str, model: FittedModel) -> str:
-    """The line under the panels that says what the marks mean."""
-    truth = ", truth dashed" if model.data.truth else ""
+    ax = figure.add_axes((0.17, 0.17, 0.77, 0.72))
+    draws = np.column_stack([model.fit.draws["W1"].reshape(model.fit.n_draws, -1)[:, 0],
+                             model.fit.draws["b1"].reshape(model.fit.n_draws, -1)[:, 0]])
+    mean, covariance = linear_posterior(model.net, model.data.X_train, model.data.y_train)
     if estimate == "point":
-        return f"MAP: one number each{truth}"
-    return f"posterior solid, prior grey{truth}"
+        w, b = float(model.fit.map["W1"].ravel()[0]), float(model.fit.map["b1"].ravel()[0])
+        ax.plot([w], [b], "o", color=palette.MODEL_COLOR, markersize=13, gid="map-point", label="MAP")
+        title = f"one point: w = {style.signed(w, 2)}, b = {style.signed(b, 2)}"
+    else:
+        ax.scatter(draws[:, 0], draws[:, 1], s=6, color=palette.MODEL_COLOR, alpha=0.25, linewidths=0,
+                   rasterized=True, gid="posterior-draws", label=f"{len(draws)} posterior draws")
+        for radius, style_ in ((1, "-"), (2, "--")):
+            ax.plot(*_ellipse(mean, covariance, radius), color=palette.DATA_COLOR, linewidth=1.5,
+                    linestyle=style_, gid=f"exact-{radius}sd")
+        title = "a cloud: every point a line"
+    truth = model.data.truth
+    if "slope" in truth:
+        ax.plot([truth["slope"]], [truth["intercept"]], "x", color=palette.DATA_COLOR, markersize=12,
+                markeredgewidth=2.5, label="truth", gid="truth")
+    spread = 3.2 * np.sqrt(np.diag(covariance))
+    ax.set(xlim=(mean[0] - spread[0], mean[0] + spread[0]), ylim=(mean[1] - spread[1], mean[1] + spread[1]),
+           xlabel="slope $w$", ylabel="intercept $b$")
+    ax.set_title(title, loc="left", fontsize=style.MEDIUM)
+    ax.legend(loc="lower right", markerscale=3, framealpha=0.9, edgecolor="none")
+    return figure, _parameters_alt(model, estimate, mean, covariance)
 
 
-def _parameters_alt(model: FittedModel, estimate: str) -> str:
+def _ellipse(mean, covariance, radius: float, points: int = 100):
+    """The curve where a 2-D Normal's density is `radius` sds from its mean."""
+    values, vectors = np.linalg.eigh(covariance)
+    angle = np.linspace(0, 2 * np.pi, points)
+    circle = np.stack([np.cos(angle), np.sin(angle)])
+    curve = vectors @ (radius * np.sqrt(values)[:, None] * circle)
+    return mean[0] + curve[0], mean[1] + curve[1]
+
+
+def _parameters_alt(model: FittedModel, estimate: str, mean, covariance) -> str:
     """What the parameter figure shows, with the numbers."""
     if estimate == "point":
         w, b = (float(model.fit.map[k].ravel()[0]) for k in ("W1", "b1"))
-        return f"The slope and intercept of the linear model as single MAP values: slope {w:.2f}, intercept {b:.2f}."
-    mean, sd = model.fit.posterior_mean(), model.fit.posterior_sd()
-    priors = (f"N(0, {model.net.weight_sd:g}) priors" if model.net.weight_sd == model.net.bias_sd else
-              f"N(0, {model.net.weight_sd:g}) and N(0, {model.net.bias_sd:g}) priors")
-    return ("The slope and intercept of the linear model as posterior densities over their faint "
-            f"{priors}: slope {float(mean['W1'].ravel()[0]):.2f} ± "
-            f"{float(sd['W1'].ravel()[0]):.2f}, intercept {float(mean['b1'].ravel()[0]):.2f} ± "
-            f"{float(sd['b1'].ravel()[0]):.2f}.")
+        return (f"The plane of slope and intercept, where each point is one line; the MAP is the single "
+                f"point slope {w:.2f}, intercept {b:.2f}.")
+    sd = np.sqrt(np.diag(covariance))
+    correlation = covariance[0, 1] / (sd[0] * sd[1])
+    return (f"The same plane with {model.fit.n_draws} posterior draws as a cloud and the exact posterior's "
+            f"1- and 2-sd ellipses: slope {mean[0]:.2f} ± {sd[0]:.2f}, intercept {mean[1]:.2f} ± {sd[1]:.2f}, "
+            f"their correlation {correlation:.2f}; priors {prior_words(model.net)}.")
 
 
 # --- classification -----------------------------------------------------------------------

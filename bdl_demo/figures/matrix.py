@@ -7,12 +7,14 @@ twin, the same cell shows that parameter's posterior density with the prior fain
 from __future__ import annotations
 
 import numpy as np
+from matplotlib import patheffects
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from bdl_demo import palette
 from bdl_demo.figures import common, style
 from bdl_demo.model.evaluation import subsample
 from bdl_demo.model.fit import FittedModel
+from bdl_demo.model.network import prior_words
 
 MAX_CELLS = 5  # across; wider dimensions show their first cells, "…" and the last
 MAX_ROWS = 4  # down, so three stacked layers keep cells tall enough for slide-sized numbers
@@ -73,11 +75,11 @@ def _draw_layer(ax, model: FittedModel, number: int, values, estimate, layout, y
     x += widths[0]
     _operator(ax, x + OPERATOR / 2, middle, "·")
     x += OPERATOR
-    _parameter_block(ax, f"W{number}", values, estimate, rows, cols, x, top, cw, ch, net.weight_sd)
+    _parameter_block(ax, f"W{number}", values, estimate, rows, cols, x, top, cw, ch, net.prior_sd(f"W{number}"))
     x += widths[2]
     _operator(ax, x + OPERATOR / 2, middle, "+")
     x += OPERATOR
-    _parameter_block(ax, f"b{number}", values, estimate, [0], cols, x, middle + ch / 2, cw, ch, net.bias_sd)
+    _parameter_block(ax, f"b{number}", values, estimate, [0], cols, x, middle + ch / 2, cw, ch, net.prior_sd(f"b{number}"))
     x += widths[4]
     _operator(ax, x + OPERATOR / 2, middle, "=")
     x += OPERATOR
@@ -130,6 +132,8 @@ def _parameter_block(ax, name, values, estimate, rows, cols, x, top, cw, ch, pri
     half_range = common.symmetric_range(array, prior_sd) if estimate == "posterior" else None
     n_in, n_out = array.shape[-2:]
     label = f"${name[0]}_{{{name[1:]}}}$  {n_out}" if is_bias else f"${name[0]}_{{{name[1:]}}}$  {n_in}×{n_out}"
+    if half_range is not None:  # the cells' common scale, so a wide density reads as wide
+        label += f"  ±{half_range:.1f}"
     ax.text(x + len(cols) * cw / 2, top + 0.06, label, ha="center",
             va="bottom", fontsize=style.MEDIUM, color=color, fontweight="bold")
     for r, i in enumerate(rows):
@@ -163,7 +167,8 @@ def _ellipsis(ax, x, y, i, j):
 
 
 def _density(ax, draws, prior_sd, half_range, x, y, cw, ch, color, gid):
-    """One parameter's posterior density (solid) over its prior (faint), scaled into a cell."""
+    """One parameter's posterior density (solid) over its prior (faint), scaled into a cell, with
+    its mean ± sd written over it where the point twin writes the MAP value."""
     grid = np.linspace(-half_range, half_range, 60)
     posterior, prior = common.kde(draws, grid), common.normal_pdf(grid, prior_sd)
     pad_x, pad_y = 0.06 * cw, 0.12 * ch
@@ -174,8 +179,12 @@ def _density(ax, draws, prior_sd, half_range, x, y, cw, ch, color, gid):
     ax.plot([zero, zero], [y + 0.04 * ch, y + 0.96 * ch], color=palette.GRID_COLOR, linewidth=0.8)
     ax.fill_between(xs, base, base + prior * scale, color=palette.PRIOR_COLOR, alpha=0.35,
                     linewidth=0)
-    line, = ax.plot(xs, base + posterior * scale, color=color, linewidth=1.6)
+    line, = ax.plot(xs, base + posterior * scale, color=color, linewidth=1.6, alpha=0.75)
     line.set_gid(f"density-{gid}")
+    if cw >= 0.75:  # room for the numbers: mean ± sd, as large as the floor allows
+        text = ax.text(x + cw / 2, y + ch / 2, f"{style.signed(float(np.mean(draws)), 1)}±{np.std(draws, ddof=1):.1f}",
+                       ha="center", va="center", fontsize=style.SMALL, color=color, gid=f"summary-{gid}")
+        text.set_path_effects([patheffects.withStroke(linewidth=3, foreground="white")])
 
 
 def _footer(model: FittedModel, estimate: str) -> tuple[str, str]:
@@ -183,15 +192,13 @@ def _footer(model: FittedModel, estimate: str) -> tuple[str, str]:
     z_prime = r"$Z'$ = input · $W + b$: the layer's output before its activation (orange arrow)"
     if estimate == "point":
         return z_prime, "each cell: the MAP value of that weight or bias"
-    cells = f"each cell: that parameter's posterior (solid) over its prior (grey), {_priors(model.net)}"
+    cells = f"cells: posterior (solid) over prior (grey, {_priors(model.net)}); mean ± sd; one scale per block"
     return z_prime, cells
 
 
 def _priors(net) -> str:
-    """The priors in words: one phrase when weights and biases share theirs."""
-    if net.weight_sd == net.bias_sd:
-        return f"N(0, {net.weight_sd:g}) for every weight and bias"
-    return f"N(0, {net.weight_sd:g}) for weights, N(0, {net.bias_sd:g}) for biases"
+    """The priors in words, as the equation writes them."""
+    return prior_words(net)
 
 
 def _alt(model: FittedModel, estimate: str) -> str:

@@ -59,7 +59,8 @@ def unit_weights(model: FittedModel):
     rows = -(-units // UNITS_PER_ROW)
     figure = style.new_figure(style.FULL)
     limit = float(np.abs(mean).max()) or 1.0
-    high = max(float(sd.max()), model.net.weight_sd)
+    prior = model.net.prior_sd("W1")
+    high = max(float(sd.max()), prior)
     label, gap = 0.08, 0.03  # figure fractions: a block's title above it, and space between blocks
     cell_w, cell_h = 0.84 / UNITS_PER_ROW, (0.94 - 2 * label - gap) / (2 * rows)
     blocks = ((mean, palette.WEIGHT_CMAP, -limit, limit, "mean", "posterior mean of each unit's weights"),
@@ -77,14 +78,14 @@ def unit_weights(model: FittedModel):
         cax = figure.add_axes((0.88, top - rows * cell_h + 0.01, 0.015, rows * cell_h - 0.02))
         bar = figure.colorbar(image, cax=cax)
         if what == "sd":  # where a weight that learnt nothing sits
-            bar.ax.axhline(model.net.weight_sd, color=palette.ACTIVATION_COLOR, linewidth=3)
-            bar.set_ticks([0, model.net.weight_sd], labels=["0", f"prior {model.net.weight_sd:g}"])
+            bar.ax.axhline(prior, color=palette.ACTIVATION_COLOR, linewidth=3)
+            bar.set_ticks([0, prior], labels=["0", f"prior {prior:.2g}"])
         top -= rows * cell_h + gap
-    at_prior = float((sd > 0.9 * model.net.weight_sd).mean())
+    at_prior = float((sd > 0.9 * prior).mean())
     alt = (f"The {units} units of the first layer of the {model.id} model, each as two "
            f"{shape[0]}×{shape[1]} images of its weights from every pixel: posterior means between "
            f"{mean.min():.2f} and {mean.max():.2f} (red positive, blue negative), and posterior sds "
-           f"between {sd.min():.2f} and {sd.max():.2f} against a prior sd of {model.net.weight_sd:g}; "
+           f"between {sd.min():.2f} and {sd.max():.2f} against a prior sd of {prior:.2g}; "
            f"{at_prior:.0%} of these weights keep more than 90% of the prior's sd.")
     return figure, alt
 

@@ -26,8 +26,8 @@ def bayesian_network(net: Network, X, y, initvals=None, total_size=None) -> pm.M
     with pm.Model() as model:
         Z = X
         for n, (layer, n_in) in enumerate(zip(net.layers, net.widths), start=1):
-            W = pm.Normal(f"W{n}", 0, net.weight_sd, shape=(n_in, layer.width), initval=start.get(f"W{n}"))
-            b = pm.Normal(f"b{n}", 0, net.bias_sd, shape=layer.width, initval=start.get(f"b{n}"))
+            W = pm.Normal(f"W{n}", 0, net.prior_sd(f"W{n}"), shape=(n_in, layer.width), initval=start.get(f"W{n}"))
+            b = pm.Normal(f"b{n}", 0, net.prior_sd(f"b{n}"), shape=layer.width, initval=start.get(f"b{n}"))
             Z = ACTIVATIONS[layer.activation](Z @ W + b)
 
         if net.likelihood == "normal":  # one output: the mean of y

@@ -43,6 +43,8 @@ class Dataset:
     images_test: np.ndarray | None = None  # unscaled test inputs, for showing digits
     truth: dict = field(default_factory=dict)  # the generating parameters, where known
     feature_names: tuple[str, ...] = ()
+    input_mean: np.ndarray | None = None  # the standardisation: X = (raw − input_mean) / input_scale
+    input_scale: np.ndarray | None = None
 
     @property
     def n_inputs(self) -> int:
@@ -52,8 +54,9 @@ class Dataset:
         """The data set as one .npz file, so a rebuild need not import scikit-learn."""
         arrays = {"X_train": self.X_train, "y_train": self.y_train, "X_test": self.X_test,
                   "y_test": self.y_test}
-        if self.images_test is not None:
-            arrays["images_test"] = self.images_test
+        for name in ("images_test", "input_mean", "input_scale"):
+            if getattr(self, name) is not None:
+                arrays[name] = getattr(self, name)
         meta = {"name": self.name, "n_classes": self.n_classes, "class_names": self.class_names,
                 "image_shape": self.image_shape, "truth": self.truth,
                 "feature_names": self.feature_names}
@@ -69,7 +72,8 @@ class Dataset:
         return cls(meta["name"], arrays["X_train"], arrays["y_train"], arrays["X_test"],
                    arrays["y_test"], meta["n_classes"], tuple(meta["class_names"]),
                    tuple(meta["image_shape"]) if meta["image_shape"] else None,
-                   arrays.get("images_test"), meta["truth"], tuple(meta["feature_names"]))
+                   arrays.get("images_test"), meta["truth"], tuple(meta["feature_names"]),
+                   arrays.get("input_mean"), arrays.get("input_scale"))
 
     def fingerprint(self) -> str:
         """A hash of the arrays, so a fit's cache key changes whenever the data does."""
@@ -111,7 +115,8 @@ def _split_and_scale(name, X, y, seed, **extra) -> Dataset:
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.25, random_state=seed, stratify=stratify)
     scaler = StandardScaler().fit(X_train)
-    return Dataset(name, scaler.transform(X_train), y_train, scaler.transform(X_test), y_test, **extra)
+    return Dataset(name, scaler.transform(X_train), y_train, scaler.transform(X_test), y_test, **extra,
+                   input_mean=scaler.mean_, input_scale=scaler.scale_)
 
 
 def _line(seed: int, n_samples: int, noise: float) -> Dataset:

@@ -74,6 +74,7 @@ class FittedModel:
     data: Dataset
     fit: Fit
     evaluation: "Evaluation | None" = None  # noqa: F821 (bdl_demo.model.evaluation)
+    companions: dict[str, Fit] = field(default_factory=dict)  # the same model by other methods
 
     @property
     def kind(self) -> str:

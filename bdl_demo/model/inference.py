@@ -1,7 +1,10 @@
 """Find the point estimate (MAP) and the posterior of a network's Bayesian model with PyMC.
 
-NUTS where it is cheap (linear, logistic), ADVI with Adam and random starting values for deep
-nets. Everything is seeded: the same settings give the same numbers.
+Three ways to the posterior, each starting from the same MAP:
+- NUTS samples it (the reference, affordable for the small models);
+- mean-field ADVI fits an independent Normal per parameter by optimisation, started at the MAP;
+- Laplace fits a Normal around the MAP from the curvature there (bdl_demo.model.laplace).
+Every run is seeded, and every run says whether it converged.
 """
 from __future__ import annotations
 
@@ -14,37 +17,68 @@ from bdl_demo.model.data import Dataset
 from bdl_demo.model.fit import Fit
 from bdl_demo.model.network import Network
 
+METHODS = ("nuts", "advi", "laplace")
+SETTLED = 0.01  # ADVI has settled when its mean loss moved by less than 1 % over the last tenth
+MC_SAMPLES = 30  # draws per ADVI step to estimate the gradient: Adam's last steps wander less
+
 
 def infer(net: Network, data: Dataset, *, method: str, draws: int, tune: int, chains: int,
           advi_iterations: int, learning_rate: float, batch_size: int, seed: int, key: str,
-          progressbar: bool = False) -> Fit:
-    """The fit of one model: its MAP, then its posterior by NUTS or ADVI."""
-    import pymc as pm
-
+          tau: float | None = None, progressbar: bool = False) -> Fit:
+    """The fit of one model: its MAP, then its posterior by NUTS, ADVI or Laplace."""
     from bdl_demo.model.bayesian import bayesian_network, random_initvals
 
     start = time.perf_counter()
     y = _targets(net, data.y_train)
     initvals = random_initvals(net, seed) if net.hidden else None
-    full_model = bayesian_network(net, data.X_train, y, initvals=initvals)
-    with full_model, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        point = pm.find_MAP(progressbar=False, seed=seed)
-    map_estimate = {m.name: np.asarray(point[m.name]) for m in net.matrices()}
-
+    model = bayesian_network(net, data.X_train, y, initvals=initvals)
+    map_estimate, diagnostics = find_map(model, net, seed)
     if method == "nuts":
-        posterior, diagnostics, loss = _nuts(full_model, net, draws, tune, chains, seed, progressbar)
+        posterior, checks, loss = _nuts(model, net, draws, tune, chains, seed, progressbar)
+    elif method == "advi":
+        posterior, checks, loss = _advi(model, net, data.X_train, y, map_estimate, draws,
+                                        advi_iterations, learning_rate, batch_size, seed, progressbar)
     else:
-        posterior, diagnostics, loss = _advi(full_model, net, data.X_train, y, initvals, draws,
-                                             advi_iterations, learning_rate, batch_size, seed,
-                                             progressbar)
-    return Fit(method, key, map_estimate, posterior, diagnostics,
+        from bdl_demo.model.laplace import laplace
+
+        posterior, checks = laplace(net, data.X_train, y, map_estimate, draws=draws, seed=seed, tau=tau)
+        loss = None
+    return Fit(method, key, map_estimate, posterior, diagnostics | checks,
                seconds=time.perf_counter() - start, cached=False, loss=loss)
+
+
+def convergence_problem(fit: Fit) -> str | None:
+    """Why a fit cannot be trusted as it stands, in words, or None: the MAP's optimiser did not
+    converge; NUTS has R̂ above 1.01, divergences or a bulk ESS under 400; ADVI's loss had not
+    settled."""
+    d = fit.diagnostics
+    if d.get("map_converged") is False:
+        return f"the MAP's optimiser stopped before converging ({d.get('map_iterations')} iterations)"
+    if fit.method == "nuts":
+        problems = [f"R̂ {d['r_hat_max']:.3f} > 1.01" if d["r_hat_max"] > 1.01 else "",
+                    f"{d['divergences']} divergences" if d["divergences"] else "",
+                    f"bulk ESS {d['ess_bulk_min']:.0f} < 400" if d["ess_bulk_min"] < 400 else ""]
+        return ", ".join(p for p in problems if p) or None
+    if fit.method == "advi" and not d.get("converged", True):
+        return f"ADVI's loss had not settled (it moved {100 * d['loss_change']:.1f} % over the last tenth)"
+    return None
 
 
 def _targets(net: Network, y: np.ndarray) -> np.ndarray:
     """Regression targets stay floats; class labels become int32, as PyMC's minibatches need."""
     return y.astype(float) if net.likelihood == "normal" else y.astype(np.int32)
+
+
+def find_map(model, net: Network, seed: int) -> tuple[dict[str, np.ndarray], dict]:
+    """The most probable parameters (L-BFGS on the log posterior), and whether the optimiser
+    stopped because it had converged."""
+    import pymc as pm
+
+    with model, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # its own convergence is reported below instead
+        point, raw = pm.find_MAP(progressbar=False, seed=seed, return_raw=True)
+    estimate = {m.name: np.asarray(point[m.name]) for m in net.matrices()}
+    return estimate, {"map_converged": bool(raw.success), "map_iterations": int(raw.nit)}
 
 
 def _nuts(model, net, draws, tune, chains, seed, progressbar):
@@ -65,26 +99,39 @@ def _nuts(model, net, draws, tune, chains, seed, progressbar):
     return posterior, diagnostics, None
 
 
-def _advi(full_model, net, X, y, initvals, draws, iterations, learning_rate, batch_size, seed,
+def _advi(full_model, net, X, y, map_estimate, draws, iterations, learning_rate, batch_size, seed,
           progressbar):
-    """Mean-field ADVI with Adam: on minibatches when batch_size > 0, else on the full data."""
+    """Mean-field ADVI with Adam, started at the MAP with a small spread: on minibatches when
+    batch_size > 0, else on the full data."""
     import pymc as pm
 
     from bdl_demo.model.bayesian import bayesian_network
 
+    samples = MC_SAMPLES
     if 0 < batch_size < len(y):
         X_batch, y_batch = pm.Minibatch(X, y, batch_size=batch_size)
-        model = bayesian_network(net, X_batch, y_batch, initvals=initvals, total_size=len(y))
+        model = bayesian_network(net, X_batch, y_batch, total_size=len(y))
+        samples = 1  # PyMC 5.28 cannot draw several gradient samples on minibatches (scan RNG)
     else:
         model = full_model
+    spread = {name: np.full(value.size, 0.05) for name, value in map_estimate.items()}
     with model:
-        approximation = pm.fit(iterations, method="advi", random_seed=seed, progressbar=progressbar,
-                               obj_optimizer=pm.adam(learning_rate=learning_rate))
+        approximation = pm.fit(iterations, method="advi", start=map_estimate, start_sigma=spread,
+                               obj_optimizer=pm.adam(learning_rate=learning_rate), obj_n_mc=samples,
+                               random_seed=seed, progressbar=progressbar)
     posterior = _mean_field_draws(approximation, draws, seed)
     loss = np.asarray(approximation.hist, dtype=float)
-    tail = loss[-max(1, len(loss) // 10):]
-    diagnostics = {"elbo_final": float(-tail.mean()), "iterations": int(iterations)}
-    return posterior, diagnostics, loss
+    return posterior, advi_checks(loss, iterations), loss
+
+
+def advi_checks(loss: np.ndarray, iterations: int) -> dict:
+    """Whether ADVI's loss (the negative ELBO) settled: its mean over the last tenth of the run
+    against the tenth before, relative change below SETTLED."""
+    tenth = max(1, len(loss) // 10)
+    last, before = loss[-tenth:].mean(), loss[-2 * tenth:-tenth].mean()
+    change = float(abs(last - before) / max(abs(before), 1e-12))
+    return {"elbo_final": float(-last), "iterations": int(iterations), "loss_change": change,
+            "converged": bool(change < SETTLED)}
 
 
 def _mean_field_draws(approximation, draws: int, seed: int) -> dict[str, np.ndarray]:

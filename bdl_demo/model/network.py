@@ -78,8 +78,9 @@ class Network:
     """A stack of layers, each activation(X @ W + b), with an output link and a likelihood.
 
     `hidden` are the hidden layers; the last layer maps to `n_outputs` with the `output` link.
-    Every weight has prior N(0, weight_sd²) and every bias N(0, bias_sd²). A Normal likelihood
-    uses the known noise scale `noise_sd`, which it needs.
+    Every weight has prior N(0, weight_sd²) — N(0, weight_sd² / n_in) with `fan_in`, so that a
+    layer with many inputs starts no louder than one with few — and every bias N(0, bias_sd²).
+    A Normal likelihood uses the known noise scale `noise_sd`, which it needs.
     """
 
     n_inputs: int
@@ -89,6 +90,7 @@ class Network:
     weight_sd: float = 1.0
     bias_sd: float = 1.0
     noise_sd: float | None = None
+    fan_in: bool = False
 
     def __post_init__(self):
         if self.output not in LIKELIHOOD_OF_OUTPUT:
@@ -116,6 +118,13 @@ class Network:
     def widths(self) -> tuple[int, ...]:
         """Units per layer, inputs first: (3, 5, 2) for 3 inputs, one hidden layer of 5, 2 outputs."""
         return (self.n_inputs, *(layer.width for layer in self.layers))
+
+    def prior_sd(self, name: str) -> float:
+        """The sd of the Normal prior on every entry of the parameter array `name` (W2, b1, …)."""
+        if name.startswith("b"):
+            return self.bias_sd
+        n_in = self.widths[int(name[1:]) - 1]
+        return self.weight_sd / np.sqrt(n_in) if self.fan_in else self.weight_sd
 
     def matrices(self) -> list[Matrix]:
         """The parameter arrays W1, b1, W2, b2, … with their shapes, in layer order."""
@@ -183,9 +192,18 @@ class Network:
             layers = range(1, len(self.layers) + 1)
             weights = ", ".join(symbol("weight", n) for n in layers)
             biases = ", ".join(symbol("bias", n) for n in layers)
-            lines.append(rf"{weights} &\sim \mathcal{{N}}(0,\ {_number(self.weight_sd)}^2)")
+            spread = rf"{_number(self.weight_sd)}^2 / n_\text{{in}}" if self.fan_in else f"{_number(self.weight_sd)}^2"
+            lines.append(rf"{weights} &\sim \mathcal{{N}}(0,\ {spread})")
             lines.append(rf"{biases} &\sim \mathcal{{N}}(0,\ {_number(self.bias_sd)}^2)")
         return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
+
+
+def prior_words(net: Network) -> str:
+    """The priors in words, as figures name them: one phrase when weights and biases share theirs."""
+    weights = f"N(0, {_number(net.weight_sd)}²/n_in)" if net.fan_in else f"N(0, {_number(net.weight_sd)}²)"
+    if not net.fan_in and net.weight_sd == net.bias_sd:
+        return f"{weights} for every weight and bias"
+    return f"{weights} for weights, N(0, {_number(net.bias_sd)}²) for biases"
 
 
 def _number(x: float) -> str:

@@ -1,0 +1,172 @@
+"""How good the fits are, drawn from the evaluation: calibration, uncertainty on inputs unlike the
+training data, ADVI's loss, ADVI against NUTS, and how the exact posterior narrows with more data.
+
+Each figure says which uncertainty it shows (bdl_demo.model.uncertainty defines them).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from bdl_demo import palette
+from bdl_demo.figures import common, style
+from bdl_demo.model import uncertainty
+from bdl_demo.model.evaluation import OOD_WHAT, class_probabilities, ood_sets, subsample
+from bdl_demo.model.exact import BAND, band_sd
+from bdl_demo.model.fit import FittedModel
+
+LABELS = {"map": "MAP", "posterior": "posterior", "advi": "mean-field ADVI"}
+
+
+def reliability(model: FittedModel):
+    """Reliability diagram: accuracy against confidence per bin, MAP and posterior (and ADVI)."""
+    figure = style.new_figure(style.HALF)
+    ax = figure.add_axes((0.16, 0.17, 0.78, 0.72))
+    ax.plot([0, 1], [0, 1], color=palette.GRID_COLOR, linewidth=2, zorder=0)
+    metrics = model.evaluation.numbers["metrics"]
+    for name, marker in (("map", "o"), ("posterior", "s"), ("advi", "^")):
+        if name not in metrics:
+            continue
+        bins = [b for b in metrics[name]["reliability"] if b["count"]]
+        ax.plot([b["confidence"] for b in bins], [b["accuracy"] for b in bins], marker=marker,
+                color=palette.METHOD_COLORS[name], markersize=8, linewidth=2, gid=f"reliability-{name}",
+                label=f"{LABELS[name]} (ECE {metrics[name]['ece']:.3f})",
+                markerfacecolor="white" if name == "map" else palette.METHOD_COLORS[name])
+    low = min(b["confidence"] for name in metrics for b in metrics[name]["reliability"] if b["count"])
+    start = max(0.0, np.floor(low * 10) / 10 - 0.05)
+    ax.set(xlim=(start, 1.0), ylim=(start, 1.02), xlabel="confidence (top probability)", ylabel="accuracy")
+    ax.legend(loc="upper left", frameon=False)
+    ax.set_title("calibration on held-out data", loc="left")
+    alt = (f"Reliability diagram of the {model.id} model on held-out data: accuracy against confidence "
+           "in 15 bins; " + "; ".join(f"{LABELS[n]} expected calibration error {m['ece']:.3f}"
+                                      for n, m in metrics.items()) + "; the diagonal is perfect calibration.")
+    return figure, alt
+
+
+def out_of_distribution(model: FittedModel):
+    """For each set of inputs unlike the training data: the MAP's entropy and the posterior's
+    mutual information, on held-out test inputs and on those inputs, with the AUROC of each."""
+    data, net, fit = model.data, model.net, model.fit
+    sets = ood_sets(data)
+    metrics = model.evaluation.numbers["metrics"]
+    draws = subsample(fit.draws, 300)
+    figure = style.new_figure(style.FULL)
+    width = 0.9 / (2 * len(sets))
+    for k, (name, X) in enumerate(sets.items()):
+        figure.text(0.06 + 2 * k * width, 0.93, f"test inputs against {OOD_WHAT[name]}", fontsize=style.SMALL)
+        pairs = [("map", "MAP:\nentropy H[p]", uncertainty.entropy(class_probabilities(net, fit.map, data.X_test)),
+                  uncertainty.entropy(class_probabilities(net, fit.map, X)), metrics["map"]["ood_auroc"][name]),
+                 ("posterior", "posterior:\nmutual information",
+                  uncertainty.epistemic(class_probabilities(net, draws, data.X_test)),
+                  uncertainty.epistemic(class_probabilities(net, draws, X)),
+                  metrics["posterior"]["ood_auroc"][name]["mutual_information"])]
+        for j, (who, title, inside, outside, auroc) in enumerate(pairs):
+            ax = figure.add_axes((0.06 + (2 * k + j) * width, 0.17, 0.78 * width, 0.52))
+            top = max(inside.max(), outside.max(), 1e-6)
+            edges = np.linspace(0, top, 25)
+            ax.hist(inside, bins=edges, density=True, color=palette.PRIOR_COLOR, alpha=0.6, label="test",
+                    gid=f"ood-{who}-{name}-inside")
+            ax.hist(outside, bins=edges, density=True, color=palette.METHOD_COLORS[who], alpha=0.7,
+                    label=name, gid=f"ood-{who}-{name}-outside", histtype="step", linewidth=2.5)
+            ax.set_yticks([])
+            ax.set_title(f"{title}\nAUROC {auroc:.2f}", fontsize=style.SMALL, loc="left")
+            ax.set_xlabel("nats", fontsize=style.SMALL)
+            ax.legend(frameon=False, loc="upper right")
+    alt = (f"Uncertainty of the {model.id} model on held-out test inputs and on inputs unlike its training "
+           "data (" + "; ".join(f"{name}: MAP entropy AUROC {metrics['map']['ood_auroc'][name]:.2f}, posterior "
+                                f"mutual information AUROC {metrics['posterior']['ood_auroc'][name]['mutual_information']:.2f}"
+                                for name in sets) + "), as histograms of each.")
+    return figure, alt
+
+
+def advi_loss(model: FittedModel):
+    """ADVI's loss (the negative ELBO) step by step, smoothed, with the last two tenths compared."""
+    fit = model.fit if model.fit.method == "advi" else model.companions["advi"]
+    loss = fit.loss
+    window = max(1, len(loss) // 100)
+    smooth = np.convolve(loss, np.ones(window) / window, mode="valid")
+    figure = style.new_figure(style.HALF)
+    ax = figure.add_axes((0.18, 0.17, 0.76, 0.68))
+    ax.plot(np.arange(len(smooth)) + window, smooth, color=palette.METHOD_COLORS["advi"], linewidth=2,
+            gid="advi-loss")
+    tenth = max(1, len(loss) // 10)
+    for start, shade in ((len(loss) - 2 * tenth, 0.10), (len(loss) - tenth, 0.22)):
+        ax.axvspan(start, start + tenth, color=palette.METHOD_COLORS["advi"], alpha=shade, linewidth=0)
+    low, high = np.quantile(smooth, [0.0, 0.9])
+    ax.set(ylim=(low - 0.05 * (high - low), high), xlabel="step", ylabel="−ELBO")
+    d = fit.diagnostics
+    verdict = "settled" if d["converged"] else "not settled"
+    ax.set_title(f"{verdict}: moved {100 * d['loss_change']:.1f} % over the last tenth", loc="left",
+                 fontsize=style.MEDIUM)
+    alt = (f"The loss of mean-field ADVI on the {model.id} model over {len(loss)} steps, smoothed: "
+           f"it {'settled' if d['converged'] else 'had not settled'}, moving {100 * d['loss_change']:.1f} % "
+           "between the last two tenths of the run (shaded).")
+    return figure, alt
+
+
+def vi_against_mcmc(model: FittedModel):
+    """Each parameter's posterior by NUTS and by mean-field ADVI (and exactly, where known)."""
+    rows = model.evaluation.numbers["vi_vs_mcmc"]["parameters"]
+    nuts, advi = model.fit, model.companions["advi"]
+    figure = style.new_figure((12.0, 4.6))
+    width = 0.94 / len(rows)
+    for k, row in enumerate(rows):
+        name, index = row["parameter"].split("[")
+        where = (slice(None), *(int(i) for i in index.rstrip("]").split(",")))
+        ax = figure.add_axes((0.03 + k * width, 0.2, 0.82 * width, 0.58))
+        a, b = nuts.draws[name][where], advi.draws[name][where]
+        grid = np.linspace(min(a.min(), b.min()), max(a.max(), b.max()), 200)
+        ax.plot(grid, common.kde(a, grid), color=palette.METHOD_COLORS["posterior"], linewidth=3,
+                label="NUTS", gid=f"nuts-{row['parameter']}")
+        ax.plot(grid, common.kde(b, grid), color=palette.METHOD_COLORS["advi"], linewidth=3,
+                linestyle="--", label="ADVI", gid=f"advi-{row['parameter']}")
+        if "exact_mean" in row:
+            ax.plot(grid, common.normal_pdf(grid, row["exact_sd"], row["exact_mean"]),
+                    color=palette.METHOD_COLORS["exact"], linewidth=1.5, linestyle=":", label="exact")
+        ax.set_yticks([])
+        ax.set_title(f"{_math(row['parameter'])}\nsd ADVI/NUTS {row['sd_ratio']:.2f}", fontsize=style.SMALL)
+        if k == 0:
+            figure.legend(loc="upper left", bbox_to_anchor=(0.01, 0.99), ncol=3, frameon=False)
+    seconds = model.evaluation.numbers["vi_vs_mcmc"]["seconds"]
+    alt = (f"Posterior of each parameter of the {model.id} model by NUTS and by mean-field ADVI"
+           f"{' and exactly' if 'exact_mean' in rows[0] else ''}: ADVI's sd over NUTS's is " +
+           ", ".join(f"{r['sd_ratio']:.2f} for {r['parameter']}" for r in rows) +
+           f"; NUTS took {seconds['nuts']:.1f} s and ADVI {seconds['advi']:.1f} s.")
+    return figure, alt
+
+
+def _math(parameter: str) -> str:
+    """W1[0,0] → $W_{1}[0,0]$, in the colour-free mathtext of a title."""
+    name, index = parameter.split("[")
+    return f"${name[0]}_{{{name[1:]}}}$[{index}"
+
+
+def more_data(model: FittedModel):
+    """The exact posterior after 3, 12 and 100 points: its band of lines, and the slope's density."""
+    results = model.evaluation.numbers["more_data"]
+    figure = style.new_figure(style.FULL)
+    width = 0.94 / len(results)
+    xs = np.linspace(min(min(r["X"]) for r in results), max(max(r["X"]) for r in results), 120)
+    prior = model.net.prior_sd("W1")
+    slopes = np.linspace(-3 * prior, 3 * prior, 400)
+    for k, r in enumerate(results):
+        mean, covariance = np.array(r["mean"]), np.array(r["covariance"])
+        band = BAND * band_sd(covariance, xs)
+        line = mean[0] * xs + mean[1]
+        top = figure.add_axes((0.05 + k * width, 0.47, 0.82 * width, 0.42))
+        top.fill_between(xs, line - band, line + band, color=palette.MODEL_COLOR, alpha=0.2, linewidth=0,
+                         gid=f"band-{r['n']}")
+        top.plot(xs, line, color=palette.MODEL_COLOR, linewidth=2)
+        top.scatter(r["X"], r["y"], s=18 if r["n"] > 20 else 45, facecolors="white",
+                    edgecolors=palette.DATA_COLOR, linewidths=1, zorder=3)
+        top.set_title(f"n = {r['n']}: band {r['band_at_0']:.2f} wide at x = 0", loc="left", fontsize=style.SMALL)
+        top.set(xticks=[], yticks=[])
+        bottom = figure.add_axes((0.05 + k * width, 0.13, 0.82 * width, 0.26))
+        bottom.fill_between(slopes, common.normal_pdf(slopes, prior), color=palette.PRIOR_COLOR, alpha=0.35,
+                            linewidth=0)
+        bottom.plot(slopes, common.normal_pdf(slopes, np.sqrt(covariance[0, 0]), mean[0]),
+                    color=palette.WEIGHT_COLOR, linewidth=2.5, gid=f"slope-{r['n']}")
+        bottom.set(yticks=[], xlabel=f"slope: sd {r['slope_sd']:.2f}")
+    alt = ("The exact posterior of the linear model after " +
+           ", ".join(f"{r['n']} points: band of 94 % of lines {r['band_at_0']:.2f} wide at x = 0, slope sd "
+                     f"{r['slope_sd']:.2f}" for r in results) + "; the prior is grey.")
+    return figure, alt
