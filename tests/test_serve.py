@@ -267,22 +267,32 @@ def test_the_watcher_reports_the_files_the_build_read_and_follows_the_list(tmp_p
     def watch():
         for changed in changes_to(lambda: read, stop):
             seen.append(changed)
+            if b not in read:
+                read.append(b)  # the rebuild this edit caused read b too: watch it from now on
 
-    thread = threading.Thread(target=watch)
+    def edit_until_seen(path: Path, count: int) -> None:
+        """Save `path` until the watcher reports it (the OS watch may take a moment to start)."""
+        for attempt in range(40):
+            path.write_text(f"edit {attempt}")
+            deadline = time.monotonic() + 0.5
+            while time.monotonic() < deadline and len(seen) < count:
+                time.sleep(0.01)
+            if len(seen) >= count:
+                return
+        raise AssertionError(f"{path.name} was never reported")
+
+    thread = threading.Thread(target=watch, daemon=True)
     thread.start()
-    time.sleep(0.3)
-    (tmp_path / "unrelated.md").write_text("y")  # in a watched folder, but not read by the build
-    config.write_text("x = 2")
-    wait_for(lambda: seen)
-    assert seen == [[config]]
-    read.append(b)  # the next build reads b too
-    a.write_text("changed")
-    wait_for(lambda: len(seen) == 2)
-    b.write_text("changed")
-    wait_for(lambda: len(seen) == 3)
-    stop.set()
-    thread.join(5)
-    assert seen[1:] == [[a], [b]]
+    try:
+        (tmp_path / "unrelated.md").write_text("y")  # in a watched folder, but not read by the build
+        edit_until_seen(config, 1)
+        assert all(batch == [config] for batch in seen)
+        edit_until_seen(b, len(seen) + 1)
+        assert seen[-1] == [b]
+    finally:
+        stop.set()
+        thread.join(5)
+    assert not thread.is_alive()
 
 
 def test_requests_for_another_host_get_403(project):

@@ -29,7 +29,8 @@ from bdl_demo.model.inference import convergence_problem
 from bdl_demo.model.network import Network
 
 FIT_MODULES = ("bdl_demo.model.network", "bdl_demo.model.task", "bdl_demo.model.bayesian",
-               "bdl_demo.model.inference", "bdl_demo.model.laplace", "bdl_demo.model.data",
+               "bdl_demo.model.inference", "bdl_demo.model.laplace", "bdl_demo.model.alternatives",
+               "bdl_demo.model.data",
                "bdl_demo.model.fit")
 EVALUATION_MODULES = ("bdl_demo.model.evaluation", "bdl_demo.model.uncertainty", "bdl_demo.model.exact",
                       "bdl_demo.model.network")
@@ -173,7 +174,8 @@ def _fit(job: Job, progressbar: bool, verbose: bool) -> Fit:
             chains=profile.chains,
             advi_iterations=max(1, round(profile.advi_iterations * model.advi_iterations_scale)),
             learning_rate=model.learning_rate, batch_size=model.batch_size, seed=job.seed,
-            key=job.key, tau=model.tau, progressbar=progressbar)
+            key=job.key, tau=model.tau, dropout_rate=model.dropout_rate, ensemble_size=profile.ensemble_size,
+            progressbar=progressbar)
 
 
 def load_data(model: ModelSettings, seed: int, cache: Cache) -> Dataset:

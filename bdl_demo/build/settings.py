@@ -18,7 +18,7 @@ from bdl_demo.model.data import DATASETS
 from bdl_demo.model.network import HIDDEN_ACTIVATIONS, Layer, Network
 from bdl_demo.model.task import OUTPUTS, default_output, kind_of, n_outputs, output_problem
 
-METHODS = ("nuts", "advi", "laplace")
+METHODS = ("nuts", "advi", "laplace")  # the posterior a model is shown with
 DECK_KEYS = ("title", "subtitle", "author", "event", "date", "url")
 MODEL_ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
 RESERVED_IDS = ("basics",)  # figure ids of the deck's shared figures start with these
@@ -39,6 +39,7 @@ class Profile:
     tune: int
     chains: int
     advi_iterations: int
+    ensemble_size: int = 5  # MAPs in a deep net's ensemble
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class ModelSettings:
     n_samples: int | None = None
     inference: str | None = None  # None: NUTS without hidden layers, Laplace for a deep net
     tau: float | None = None  # Laplace: the prior precision's scale; None: chosen on held-out data
+    dropout_rate: float = 0.1  # MC dropout, beside a deep net's posterior
     learning_rate: float = 0.003
     batch_size: int = 0
     advi_iterations_scale: float = 1.0
@@ -83,8 +85,9 @@ class ModelSettings:
     @property
     def companions(self) -> tuple[str, ...]:
         """The other ways the same model is also fitted, to be compared: mean-field ADVI beside
-        NUTS or Laplace."""
-        return ("advi",) if self.method != "advi" else ()
+        NUTS or Laplace, and for a deep net MC dropout and a deep ensemble too."""
+        others = ("advi", "dropout", "ensemble") if self.hidden else ("advi",)
+        return tuple(method for method in others if method != self.method)
 
     def network(self, n_inputs: int, n_classes: int) -> Network:
         """The network description this section asks for, sized to its data."""
@@ -163,14 +166,15 @@ MODEL_KEYS = {
     "data": _one_of(*DATASETS), "title": _text, "hidden": _widths,
     "activation": _one_of(*HIDDEN_ACTIVATIONS), "output": _one_of(*OUTPUTS),
     "weight_prior": _number(0, 100), "bias_prior": _number(0, 100), "fan_in_prior": _boolean,
-    "tau": _number(0, 1e6), "noise": _number(0, 100),
+    "tau": _number(0, 1e6), "noise": _number(0, 100), "dropout_rate": _number(0, 0.9),
     "n_samples": _whole(1, MAX_SAMPLES), "inference": _one_of(*METHODS),
     "learning_rate": _number(0, 1), "batch_size": _whole(0, MAX_SAMPLES),
     "advi_iterations_scale": _number(0, 10), "data_path": _text, "download": _boolean,
 }
 DATA_KEYS = ("noise", "n_samples", "data_path", "download")  # taken only by data sets that have them
 PROFILE_KEYS = {"draws": _whole(10, 20_000), "tune": _whole(10, 20_000), "chains": _whole(1, 8),
-                "advi_iterations": _whole(10, 500_000)}
+                "advi_iterations": _whole(10, 500_000), "ensemble_size": _whole(2, 20)}
+OPTIONAL_PROFILE_KEYS = ("ensemble_size",)
 
 
 def load_settings(path: Path) -> Settings:
@@ -235,7 +239,7 @@ def _validate(raw: dict, text: str, path: Path) -> Settings:
         if not isinstance(section, dict):
             fail("quality", name, section, "a table such as [quality.draft]")
         _no_unknown_keys(section, set(PROFILE_KEYS), f"quality.{name}", fail)
-        missing = set(PROFILE_KEYS) - set(section)
+        missing = set(PROFILE_KEYS) - set(OPTIONAL_PROFILE_KEYS) - set(section)
         if missing:
             fail(f"quality.{name}", sorted(missing)[0], "(missing)", "a value for every one of "
                  + ", ".join(PROFILE_KEYS))

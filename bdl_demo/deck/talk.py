@@ -107,7 +107,7 @@ def environment(templates: Path, read: set[Path] | None = None, autoescape: bool
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters.update(seconds=seconds, percent=lambda x: f"{100 * x:.1f} %", in_words=in_words,
-                       bayesian=bayesian)
+                       bayesian=bayesian, extract=lambda key, container: container[key])
     return env
 
 

@@ -14,7 +14,10 @@ from bdl_demo.model.evaluation import OOD_WHAT, class_probabilities, ood_sets, s
 from bdl_demo.model.exact import BAND, band_sd
 from bdl_demo.model.fit import FittedModel
 
-LABELS = {"map": "MAP", "posterior": "posterior", "advi": "mean-field ADVI"}
+LABELS = {"map": "MAP", "posterior": "posterior", "advi": "mean-field ADVI", "dropout": "MC dropout",
+          "ensemble": "deep ensemble"}
+METHOD_NAMES = {"nuts": "NUTS", "laplace": "Laplace", "advi": "mean-field ADVI", "dropout": "MC dropout",
+                "ensemble": "deep ensemble"}
 
 
 def reliability(model: FittedModel):
@@ -169,4 +172,37 @@ def more_data(model: FittedModel):
     alt = ("The exact posterior of the linear model after " +
            ", ".join(f"{r['n']} points: band of 94 % of lines {r['band_at_0']:.2f} wide at x = 0, slope sd "
                      f"{r['slope_sd']:.2f}" for r in results) + "; the prior is grey.")
+    return figure, alt
+
+
+def approximations(model: FittedModel):
+    """The mutual information of each way to uncertainty over the plane, side by side, on one
+    colour scale: where its networks disagree."""
+    from bdl_demo.model.evaluation import grid_over
+
+    xs, ys, points = grid_over(model.data.X_train, 60)
+    ways = {"posterior": model.fit, **model.companions}
+    maps = {name: uncertainty.epistemic(class_probabilities(model.net, subsample(fit.draws, 200), points))
+            .reshape(len(ys), len(xs)) for name, fit in ways.items()}
+    top = max(float(m.max()) for m in maps.values()) or 1.0
+    figure = style.new_figure(style.FULL)
+    width = 0.9 / len(maps)
+    metrics = model.evaluation.numbers["metrics"]
+    for k, (name, values) in enumerate(maps.items()):
+        ax = figure.add_axes((0.04 + k * width, 0.16, 0.85 * width, 0.62))
+        image = ax.imshow(values, origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]), aspect="auto",
+                          cmap=palette.UNCERTAINTY_CMAP, vmin=0, vmax=top, rasterized=True,
+                          interpolation="bilinear", gid=f"mi-{name}")
+        style.scatter_classes(ax, model.data.X_train, model.data.y_train, model.data.class_names, size=10)
+        ax.set(xticks=[], yticks=[])
+        label = METHOD_NAMES[model.fit.method] if name == "posterior" else METHOD_NAMES[name]
+        far = metrics[name]["ood_auroc"].get("far", {}).get("mutual_information")
+        ax.set_title(f"{label}\nNLL {metrics[name]['nll']:.3f}" + (f" · far {far:.2f}" if far is not None else ""),
+                     fontsize=style.SMALL, loc="left")
+    cax = figure.add_axes((0.925, 0.16, 0.012, 0.62))
+    figure.colorbar(image, cax=cax).set_label("mutual information")
+    alt = (f"Mutual information over the plane of the {model.id} model for " +
+           ", ".join(f"{METHOD_NAMES[model.fit.method] if n == 'posterior' else METHOD_NAMES[n]} "
+                     f"(held-out NLL {metrics[n]['nll']:.3f})" for n in maps) +
+           ": dark where each method's networks disagree about the class.")
     return figure, alt

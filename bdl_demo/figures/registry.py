@@ -90,6 +90,9 @@ VIEWS = {
                        lambda m: m.fit.method == "nuts" and "advi" in m.companions, "NUTS and ADVI fits"),
     "more-data": View("checks.more_data", _single, lambda m: _simple_regression(m) and bool(m.data.truth),
                       "a linear regression on made-up data"),
+    "approximations": View("checks.approximations", _single,
+                           lambda m: m.on_a_plane and m.kind != "regression" and len(m.companions) > 1,
+                           "a classifier on a plane fitted several ways"),
     "units": View("realdata.unit_weights", _single, lambda m: bool(m.data.image_shape and m.net.hidden),
                   "images as inputs and a hidden layer"),
 }

@@ -64,6 +64,9 @@ def evaluate(model: FittedModel) -> Evaluation:
                for method, other in model.companions.items()}
     if "advi" in model.companions and fit.method == "nuts":
         checks["vi_vs_mcmc"] = vi_vs_mcmc(model, model.companions["advi"])
+    checks["approximations"] = {"posterior": {"method": fit.method, "seconds": fit.seconds, "draws": fit.n_draws}} | {
+        method: {"method": method, "seconds": other.seconds, "draws": other.n_draws}
+        for method, other in model.companions.items()}
     if model.kind == "regression":
         mu = net.forward(fit.draws, data.X_test)[..., 0]
         evaluation = Evaluation(mu.mean(axis=0), mu.std(axis=0, ddof=1),

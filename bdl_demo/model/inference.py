@@ -3,7 +3,8 @@
 Three ways to the posterior, each starting from the same MAP:
 - NUTS samples it (the reference, affordable for the small models);
 - mean-field ADVI fits an independent Normal per parameter by optimisation, started at the MAP;
-- Laplace fits a Normal around the MAP from the curvature there (bdl_demo.model.laplace).
+- Laplace fits a Normal around the MAP from the curvature there (bdl_demo.model.laplace);
+and two cheaper stand-ins for it, MC dropout and a deep ensemble (bdl_demo.model.alternatives).
 Every run is seeded, and every run says whether it converged.
 """
 from __future__ import annotations
@@ -17,31 +18,47 @@ from bdl_demo.model.data import Dataset
 from bdl_demo.model.fit import Fit
 from bdl_demo.model.network import Network
 
-METHODS = ("nuts", "advi", "laplace")
+POSTERIORS = ("nuts", "advi", "laplace")
+METHODS = (*POSTERIORS, "dropout", "ensemble")
 SETTLED = 0.01  # ADVI has settled when its mean loss moved by less than 1 % over the last tenth
 MC_SAMPLES = 30  # draws per ADVI step to estimate the gradient: Adam's last steps wander less
 
 
 def infer(net: Network, data: Dataset, *, method: str, draws: int, tune: int, chains: int,
           advi_iterations: int, learning_rate: float, batch_size: int, seed: int, key: str,
-          tau: float | None = None, progressbar: bool = False) -> Fit:
-    """The fit of one model: its MAP, then its posterior by NUTS, ADVI or Laplace."""
+          tau: float | None = None, dropout_rate: float = 0.1, ensemble_size: int = 5,
+          progressbar: bool = False) -> Fit:
+    """The fit of one model: its MAP, then its posterior by NUTS, ADVI or Laplace (or MC dropout's
+    passes, or an ensemble's members, in its place)."""
     from bdl_demo.model.bayesian import bayesian_network, random_initvals
 
     start = time.perf_counter()
     y = _targets(net, data.y_train)
     initvals = random_initvals(net, seed) if net.hidden else None
     model = bayesian_network(net, data.X_train, y, initvals=initvals)
-    map_estimate, diagnostics = find_map(model, net, seed)
+    # Every posterior here starts from the MAP; the stand-ins train their own networks.
+    map_estimate, diagnostics = find_map(model, net, seed) if method in POSTERIORS else ({}, {})
     if method == "nuts":
         posterior, checks, loss = _nuts(model, net, draws, tune, chains, seed, progressbar)
     elif method == "advi":
         posterior, checks, loss = _advi(model, net, data.X_train, y, map_estimate, draws,
                                         advi_iterations, learning_rate, batch_size, seed, progressbar)
-    else:
+    elif method == "laplace":
         from bdl_demo.model.laplace import laplace
 
         posterior, checks = laplace(net, data.X_train, y, map_estimate, draws=draws, seed=seed, tau=tau)
+        loss = None
+    elif method == "dropout":
+        from bdl_demo.model.alternatives import mc_dropout
+
+        posterior, checks, loss = mc_dropout(net, data.X_train, y, rate=dropout_rate, passes=min(draws, 100),
+                                             iterations=advi_iterations, learning_rate=learning_rate,
+                                             batch_size=batch_size, seed=seed)
+    else:
+        from bdl_demo.model.alternatives import ensemble
+
+        posterior, checks = ensemble(lambda start: bayesian_network(net, data.X_train, y, initvals=start), net,
+                                     members=ensemble_size, seed=seed)
         loss = None
     return Fit(method, key, map_estimate, posterior, diagnostics | checks,
                seconds=time.perf_counter() - start, cached=False, loss=loss)
@@ -107,7 +124,7 @@ def _advi(full_model, net, X, y, map_estimate, draws, iterations, learning_rate,
 
     from bdl_demo.model.bayesian import bayesian_network
 
-    samples = MC_SAMPLES
+    samples = 1 if net.hidden else MC_SAMPLES  # where ADVI is set against the exact answer it must be precise
     if 0 < batch_size < len(y):
         X_batch, y_batch = pm.Minibatch(X, y, batch_size=batch_size)
         model = bayesian_network(net, X_batch, y_batch, total_size=len(y))

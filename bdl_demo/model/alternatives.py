@@ -1,0 +1,82 @@
+"""Two cheaper ways to uncertainty that people use instead of a posterior, from the same network
+description and data: MC dropout and a deep ensemble. Both come out as sets of weights, so the
+deck evaluates and draws them exactly like posterior draws.
+
+- MC dropout (Gal & Ghahramani 2016): train with dropout on the hidden units, keep it on at test
+  time. Dropping unit i of a layer is zeroing row i of the next weight matrix, so each of T
+  passes is one set of weights; here a pass drops the same units for every input.
+- Deep ensemble (Lakshminarayanan et al. 2017): M MAPs from different random starting weights;
+  each member is one set of weights.
+
+Both are trained by PyTensor's autodiff (Adam for dropout, L-BFGS for the members); the prior's
+Normal is their weight decay.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from bdl_demo.model.network import Network
+
+
+def ensemble(model_of, net: Network, *, members: int, seed: int) -> tuple[dict, dict]:
+    """M MAPs of the Bayesian model, each from its own random start; `model_of(initvals)` builds it."""
+    from bdl_demo.model.bayesian import random_initvals
+    from bdl_demo.model.inference import find_map
+
+    fits = [find_map(model_of(random_initvals(net, seed + 1 + m)), net, seed + 1 + m) for m in range(members)]
+    draws = {name: np.stack([estimate[name] for estimate, _ in fits]) for name in fits[0][0]}
+    return draws, {"members": members, "members_converged": sum(check["map_converged"] for _, check in fits)}
+
+
+def mc_dropout(net: Network, X: np.ndarray, y: np.ndarray, *, rate: float, passes: int, iterations: int,
+               learning_rate: float, batch_size: int, seed: int) -> tuple[dict, dict, np.ndarray]:
+    """Train with dropout at `rate` on every hidden layer's units, then take `passes` dropout masks
+    as weight draws; also the training loss at every step."""
+    import pytensor
+    import pytensor.tensor as pt
+    from pymc.variational.updates import adam
+    from pytensor.tensor.random.utils import RandomStream
+
+    from bdl_demo.model.bayesian import ACTIVATIONS, random_initvals
+
+    params = {name: pytensor.shared(value, name=name) for name, value in random_initvals(net, seed).items()}
+    stream = RandomStream(seed)
+    inputs, targets = pt.matrix("X"), (pt.vector("y") if net.likelihood == "normal" else pt.ivector("y"))
+    Z = inputs
+    for number, layer in enumerate(net.layers, start=1):
+        if number > 1:  # drop the units of the layer before, rescaling the ones kept
+            Z = Z * stream.bernoulli(1 - rate, size=Z.shape) / (1 - rate)
+        scores = Z @ params[f"W{number}"] + params[f"b{number}"]
+        Z = ACTIVATIONS[layer.activation](scores) if number < len(net.layers) else scores
+    loss = _negative_log_likelihood(net, scores, targets) + sum(
+        (params[m.name] ** 2).sum() / (2 * net.prior_sd(m.name) ** 2) for m in net.matrices()) / len(y)
+    step = pytensor.function([inputs, targets], loss, updates=adam(loss, list(params.values()), learning_rate))
+    rng = np.random.default_rng(seed)
+    history = np.empty(iterations)
+    for t in range(iterations):
+        rows = rng.choice(len(y), size=batch_size, replace=False) if 0 < batch_size < len(y) else slice(None)
+        history[t] = step(X[rows], y[rows])
+    trained = {name: shared.get_value() for name, shared in params.items()}
+    return dropout_draws(net, trained, rate, passes, seed), {"rate": rate, "passes": passes}, history
+
+
+def dropout_draws(net: Network, weights: dict, rate: float, passes: int, seed: int) -> dict:
+    """`passes` sets of weights, each with the dropped units' outgoing rows zeroed and the kept
+    ones scaled by 1 / (1 − rate), as one test-time dropout pass computes."""
+    rng = np.random.default_rng(seed)
+    draws = {name: np.repeat(value[None], passes, axis=0) for name, value in weights.items()}
+    for number in range(2, len(net.layers) + 1):
+        kept = rng.random((passes, net.widths[number - 1])) >= rate
+        draws[f"W{number}"] = draws[f"W{number}"] * (kept / (1 - rate))[:, :, None]
+    return draws
+
+
+def _negative_log_likelihood(net: Network, scores, targets):
+    """The mean NLL of the targets given the output scores, as the likelihood of `net` says."""
+    import pytensor.tensor as pt
+
+    if net.likelihood == "normal":
+        return ((targets - scores[:, 0]) ** 2).mean() / (2 * net.noise_sd ** 2)
+    if net.likelihood == "bernoulli":
+        return pt.softplus(-(2 * targets - 1) * scores[:, 0]).mean()
+    return -pt.special.log_softmax(scores, axis=-1)[pt.arange(targets.shape[0]), targets].mean()
