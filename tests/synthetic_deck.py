@@ -42,7 +42,8 @@ def fitted_models(seed: int = 0, ids=None) -> dict[str, FittedModel]:
         draws = {name: value + 0.1 * rng.normal(size=(50, *value.shape)) for name, value in point.items()}
         method = "laplace" if net.hidden else "nuts"
         diagnostics = ({"map_converged": True, "r_hat_max": 1.004, "ess_bulk_min": 410.0, "divergences": 0}
-                       if method == "nuts" else {"map_converged": True, "tau": 1000.0, "tau_chosen_by": "validation"})
+                       if method == "nuts" else {"map_converged": True, "tau": 1000.0, "tau_chosen_by": "validation",
+                                                 "map_loss": list(np.geomspace(300, 100, 50))})
         fit = Fit(method, "k" + model_id, point, draws, diagnostics, seconds=3.2)
         advi_draws = {name: value + 0.08 * rng.normal(size=(50, *value.shape)) for name, value in point.items()}
         advi = Fit("advi", "a" + model_id, point, advi_draws, {"converged": True, "loss_change": 0.004,

@@ -52,7 +52,8 @@ def synthetic_model(model_id: str, net: Network | None = None, seed: int = 0, n_
     point = {m.name: rng.normal(size=m.shape) for m in net.matrices()}
     draws = {k: v + 0.3 * rng.normal(size=(n_draws, *v.shape)) for k, v in point.items()}
     method = "laplace" if net.hidden else "nuts"
-    diagnostics = ({"map_converged": True, "tau": 1000.0, "tau_chosen_by": "validation"} if net.hidden else
+    diagnostics = ({"map_converged": True, "tau": 1000.0, "tau_chosen_by": "validation",
+                    "map_loss": list(np.geomspace(300, 100, 50))} if net.hidden else
                    {"map_converged": True, "r_hat_max": 1.003, "ess_bulk_min": 800.0, "divergences": 0})
     fit = Fit(method, f"{model_id}-{seed}", map=point, draws=draws, diagnostics=diagnostics, seconds=2.0)
     advi = Fit("advi", f"{model_id}-{seed}-advi", map=point,

@@ -94,3 +94,20 @@ def test_a_layer_needs_a_positive_width(width):
 def test_softmax_rows_sum_to_one():
     z = np.array([[1000.0, 0.0], [-3.0, 2.0]])
     np.testing.assert_allclose(activate("softmax", z).sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("hidden", [(), (Layer(5, "tanh"),), (Layer(4, "relu"), Layer(3, "sigmoid"))])
+def test_the_learning_equations_name_every_layer(hidden):
+    from bdl_demo.model.learning import backprop_latex, loss_latex, update_latex
+
+    net = Network(3, 2, hidden=hidden, output="softmax")
+    layers = len(net.layers)
+    backprop, update = backprop_latex(net), update_latex(net)
+    for k in range(1, layers + 1):
+        assert rf"\delta_{{{k}}}" in backprop and f"W_{{{k}}}" in backprop and f"b_{{{k}}}" in backprop
+        assert f"W_{{{k}}} &\\leftarrow" in update and f"b_{{{k}}} &\\leftarrow" in update
+    assert f"W_{{{layers + 1}}}" not in backprop
+    for layer in hidden:
+        assert f"\\operatorname{{{layer.activation}}}'" in backprop
+    assert r"\log p_{i,\,y_i}" in loss_latex(net) and f"^{{{layers}}}" in loss_latex(net)
+    assert "(y_i - \\mu_i)^2" in loss_latex(Network(1, 1, noise_sd=0.5))

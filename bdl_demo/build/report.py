@@ -27,7 +27,9 @@ def fit_summary(model: FittedModel) -> dict:
         "map": _lists(fit.map),
         "posterior_mean": _lists(fit.posterior_mean()),
         "posterior_sd": _lists(fit.posterior_sd()),
-        "diagnostics": fit.diagnostics,
+        "diagnostics": {k: v for k, v in fit.diagnostics.items() if k != "map_loss"}  # the curve is a figure
+        | ({"map_loss_start": fit.diagnostics["map_loss"][0], "map_loss_end": fit.diagnostics["map_loss"][-1]}
+           if fit.diagnostics.get("map_loss") else {}),
     } | model.evaluation.numbers
 
 

@@ -16,6 +16,7 @@ from bdl_demo.deck.listing import calls_to, source_text
 from bdl_demo.deck.slides import SlideError, Stack, parse_talk
 from bdl_demo.errors import BuildError
 from bdl_demo.figures.registry import resolve
+from bdl_demo.model import learning
 from bdl_demo.model.fit import FittedModel
 
 TALK = "talk.md"
@@ -49,6 +50,9 @@ def render_talk(templates: Path, *, deck: dict, models: dict[str, FittedModel], 
     env.globals.update(
         figure=figure, section=section, listing=source_text, listing_calls=calls_to,
         latex=lambda net, priors=False: net.latex(priors=priors, colors=COLORS),
+        loss_latex=lambda net: learning.loss_latex(net, COLORS),
+        update_latex=lambda net: learning.update_latex(net, COLORS),
+        backprop_latex=lambda net: learning.backprop_latex(net, COLORS),
         n_parameters=lambda net: sum(math.prod(m.shape) for m in net.matrices()),
         tex_W=rf"{{\color{{{palette.WEIGHT_COLOR}}}{{W}}}}", tex_b=rf"{{\color{{{palette.BIAS_COLOR}}}{{b}}}}")
     try:

@@ -206,3 +206,16 @@ def approximations(model: FittedModel):
                      f"(held-out NLL {metrics[n]['nll']:.3f})" for n in maps) +
            ": dark where each method's networks disagree about the class.")
     return figure, alt
+
+
+def map_loss(model: FittedModel):
+    """The MAP's training in this build: the loss (negative log posterior) at every L-BFGS step."""
+    loss = np.asarray(model.fit.diagnostics["map_loss"])
+    figure = style.new_figure(style.HALF)
+    ax = figure.add_axes((0.2, 0.17, 0.74, 0.68))
+    ax.plot(np.arange(1, len(loss) + 1), loss, color=palette.METHOD_COLORS["map"], linewidth=2.5, gid="map-loss")
+    ax.set(xlabel="step", ylabel="loss $L(\\theta)$", yscale="log" if loss.max() > 10 * loss.min() > 0 else "linear")
+    ax.set_title(f"{loss[0]:.0f} → {loss[-1]:.1f} in {len(loss)} steps", loc="left", fontsize=style.MEDIUM)
+    alt = (f"The loss of the {model.id} model, its negative log posterior, at each of the {len(loss)} steps "
+           f"of the optimiser that found the MAP in this build: from {loss[0]:.1f} to {loss[-1]:.1f}.")
+    return figure, alt

@@ -93,6 +93,8 @@ VIEWS = {
     "approximations": View("checks.approximations", _single,
                            lambda m: m.on_a_plane and m.kind != "regression" and len(m.companions) > 1,
                            "a classifier on a plane fitted several ways"),
+    "learning": View("checks.map_loss", _single, lambda m: bool(m.fit.diagnostics.get("map_loss")),
+                     "a MAP whose steps were recorded"),
     "units": View("realdata.unit_weights", _single, lambda m: bool(m.data.image_shape and m.net.hidden),
                   "images as inputs and a hidden layer"),
 }

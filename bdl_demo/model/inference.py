@@ -87,15 +87,20 @@ def _targets(net: Network, y: np.ndarray) -> np.ndarray:
 
 
 def find_map(model, net: Network, seed: int) -> tuple[dict[str, np.ndarray], dict]:
-    """The most probable parameters (L-BFGS on the log posterior), and whether the optimiser
-    stopped because it had converged."""
+    """The most probable parameters (L-BFGS on the log posterior), whether the optimiser stopped
+    because it had converged, and its loss (the negative log posterior) at every step."""
     import pymc as pm
+
+    losses = []
+
+    def note(intermediate_result):  # scipy passes each step's state under this name
+        losses.append(float(intermediate_result.fun))
 
     with model, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # its own convergence is reported below instead
-        point, raw = pm.find_MAP(progressbar=False, seed=seed, return_raw=True)
+        point, raw = pm.find_MAP(progressbar=False, seed=seed, return_raw=True, callback=note)
     estimate = {m.name: np.asarray(point[m.name]) for m in net.matrices()}
-    return estimate, {"map_converged": bool(raw.success), "map_iterations": int(raw.nit)}
+    return estimate, {"map_converged": bool(raw.success), "map_iterations": int(raw.nit), "map_loss": losses}
 
 
 def _nuts(model, net, draws, tune, chains, seed, progressbar):

@@ -24,10 +24,10 @@ def loss_latex(net: Network, colors: dict | None = None) -> str:
         "bernoulli": r"-\sum_i \big[y_i \log p_i + (1 - y_i)\log(1 - p_i)\big]",
         "categorical": r"-\sum_i \log p_{i,\,y_i}",
     }[net.likelihood]
-    decay = " + ".join(
-        rf"\frac{{\lVert {_symbol('weight', k, colors)} \rVert^2}}{{2\sigma_{{{k}}}^2}}"
-        rf" + \frac{{\lVert {_symbol('bias', k, colors)} \rVert^2}}{{2 \cdot {_number(net.bias_sd)}^2}}"
-        for k in range(1, len(net.layers) + 1))
+    weight, bias = (rf"{{\color{{{colors[kind]}}}{{{LETTER[kind]}_k}}}}" if colors else f"{LETTER[kind]}_k"
+                    for kind in ("weight", "bias"))
+    decay = (rf"\sum_{{k=1}}^{{{len(net.layers)}}} \left(\frac{{\lVert {weight} \rVert^2}}{{2\sigma_k^2}}"
+             rf" + \frac{{\lVert {bias} \rVert^2}}{{2 \cdot {_number(net.bias_sd)}^2}}\right)")
     return rf"L(\theta) = \underbrace{{{data}}}_{{-\log p(y \mid X,\, \theta)}} + \underbrace{{{decay}}}_{{-\log p(\theta)}}"
 
 
