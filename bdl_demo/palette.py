@@ -15,6 +15,11 @@ ERROR_COLOR = "#d81b60"
 TEXT_COLOR = "#212121"
 GRID_COLOR = "#e0e0e0"
 
+# The deck's answers to a pointer: parts that show the parameter pointed at, and the draw played.
+LINK_COLOR = "#f9a825"
+LINK_FILL = "#fff3b0"
+FOCUS_COLOR = "#1a5fb4"  # the keyboard's focus ring
+
 # Ways to the posterior, wherever they are compared: the MAP, the posterior the deck shows (NUTS or
 # Laplace), mean-field ADVI beside it, and the exact answer where there is one.
 METHOD_COLORS = {"map": "#212121", "posterior": MODEL_COLOR, "advi": "#8e24aa", "exact": "#000000"}

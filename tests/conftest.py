@@ -15,6 +15,18 @@ import pytest  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Debian's chromium drives every browser test (.ci/run installs it); a test tool's own download does not work here.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+
+
+def require_chromium() -> None:
+    """Fail (never skip) a browser test module when chromium is missing, saying how to install it."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def settings():
     from bdl_demo.build.settings import load_settings

@@ -12,13 +12,10 @@ from pathlib import Path
 import pytest
 
 import synthetic_deck
-from conftest import leaf_count
+from conftest import CHROMIUM, CHROMIUM_ARGS, require_chromium, leaf_count
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
 PROJECT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 # Slides to photograph, found by their heading; a fragment index of 99 shows every fragment.
@@ -28,8 +25,7 @@ SHOTS = ("Demystifying", "1 · as a function", "Three views, one model", "Bayes'
 
 from playwright import sync_api  # noqa: E402
 
-if not Path(CHROMIUM).exists():
-    pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
+require_chromium()
 
 
 @pytest.fixture(scope="module", params=["synthetic", "slides"])
@@ -43,7 +39,7 @@ def deck(request, tmp_path_factory):
         index = request.getfixturevalue("real_deck") / "index.html"  # shared with the PDF and one-file tests
     report = {"outgoing": [], "failed": [], "errors": [], "name": request.param, "index": index}
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 720})
 
         def route(route):

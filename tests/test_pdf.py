@@ -9,6 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+from conftest import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from playwright import sync_api
 
 from bdl_demo.export import pdf
@@ -16,12 +18,8 @@ from bdl_demo.export.pdf import PdfError, export_pdf
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
 
-if not Path(CHROMIUM).exists():
-    pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
+require_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +37,7 @@ def printed(real_deck, tmp_path_factory):
 def total_slides(real_deck) -> int:
     """Reveal.getTotalSlides() of the deck on screen, with every request off the machine refused."""
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
                    else route.abort())

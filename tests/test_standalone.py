@@ -10,19 +10,17 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+from conftest import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from playwright import sync_api
 
 from bdl_demo.export.standalone import StandaloneError, write_standalone
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "standalone"
 
-if not Path(CHROMIUM).exists():
-    pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
+require_chromium()
 
 
 def visible_text(page) -> str:
@@ -62,7 +60,7 @@ def opened(alone, real_deck):
     document = alone["file"].as_uri()
     report = {"blocked": [], "failed": [], "errors": []}
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         report["original"] = counts_of(browser, real_deck / "index.html")
         context = browser.new_context(viewport={"width": 1280, "height": 720})
 

@@ -188,7 +188,11 @@ def _build_locked(args, settings, model_ids, cache, out, images, node_modules, s
     compiled = cache.root / "templates"  # Jinja's compiled templates
     stacks = render_talk(args.templates, deck=settings.deck, models=models, report=report, read=read,
                          compiled=compiled)
-    figure_ids = list(dict.fromkeys(f for stack in stacks for slide in stack for f in slide.figures))
+    slides = [slide for stack in stacks for slide in stack]
+    figure_ids = list(dict.fromkeys(f for slide in slides for f in slide.figures))
+    # A model with a figure inline gets the data its scripts show about each parameter.
+    figure_ids += list(dict.fromkeys(f"{f.split('-')[0]}-parameters" for slide in slides
+                                     for f in slide.interactive_figures))
     report["figures"] = draw_figures(figure_ids, models, images, cache, force=args.force,
                                      others=set(settings.models) - set(model_ids), deck=settings.deck,
                                      log=log)

@@ -39,7 +39,10 @@ def build_report(models: dict[str, FittedModel]) -> dict:
 
 
 def write_report(report: dict, path: Path) -> None:
-    atomic_write(path, json.dumps(report, indent=2).encode())
+    """report.json: the numbers of the build; a figure's data for the deck's scripts stay in the deck."""
+    figures = {figure_id: {k: v for k, v in entry.items() if k != "interaction"}
+               for figure_id, entry in report.get("figures", {}).items()}
+    atomic_write(path, json.dumps({**report, "figures": figures}, indent=2).encode())
 
 
 def _lists(arrays: dict) -> dict:

@@ -90,6 +90,19 @@ def copy_assets(node_modules: Path, out_dir: Path) -> None:
                 shutil.copyfile(source, target)
 
 
+SCRIPTS_DIR = Path(__file__).parent / "scripts"
+# The deck's own behaviour, one small script per job, in the order the page loads them.
+SCRIPTS = ("common.js", "linked.js", "player.js", "explore.js", "probe.js")
+
+
+def copy_scripts(out_dir: Path) -> None:
+    """Copy the deck's own scripts into out_dir/lib/bdl/."""
+    target = out_dir / "lib" / "bdl"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in SCRIPTS:
+        shutil.copyfile(SCRIPTS_DIR / name, target / name)
+
+
 def _pinned_versions(project_root: Path) -> dict[str, str]:
     """The exact versions package.json asks for."""
     try:

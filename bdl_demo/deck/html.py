@@ -7,13 +7,15 @@ code is highlighted by Pygments now, and the ::: layouts become the deck's grid 
 from __future__ import annotations
 
 import html
+import json
 import shutil
 from pathlib import Path
 
 from markupsafe import Markup
 
 from bdl_demo import palette
-from bdl_demo.deck.assets import copy_assets
+from bdl_demo.deck.assets import SCRIPTS, copy_assets, copy_scripts
+from bdl_demo.deck.inline import inline_svg, json_script, without_links
 from bdl_demo.deck.listing import highlight, highlight_css
 from bdl_demo.deck.slides import Block, Slide, Stack, block_classes, figure_id_of, markdown
 from bdl_demo.deck.talk import environment
@@ -37,41 +39,71 @@ def write_deck(out_dir: Path, stacks: list[Stack], *, manifest: dict[str, dict],
     from bdl_demo.deck.reader import write_reader
 
     page = render_page(stacks, manifest=manifest, deck=deck, templates=templates, read=read,
-                       compiled=compiled)
+                       compiled=compiled, images_dir=images_dir)
     copy_figures(manifest, images_dir, out_dir / "images")
     copy_assets(node_modules, out_dir)
+    copy_scripts(out_dir)
     atomic_write(out_dir / "index.html", page.encode())
     write_reader(out_dir, stacks, manifest=manifest, deck=deck, templates=templates, read=read,
                  compiled=compiled)
 
 
 def render_page(stacks: list[Stack], *, manifest: dict[str, dict], deck: dict, templates: Path,
-                read: set[Path] | None = None, compiled: Path | None = None) -> str:
+                read: set[Path] | None = None, compiled: Path | None = None,
+                images_dir: Path | None = None) -> str:
     """The whole deck as one HTML page: the page template around the rendered slides."""
-    renderer = SlideRenderer(manifest)
+    renderer = SlideRenderer(manifest, images_dir=images_dir)
     sections = "\n".join(renderer.stack(stack) for stack in stacks)
     env = environment(Path(templates).resolve(), read, autoescape=True, compiled=compiled)
     return env.get_template(PAGE).render(
-        deck=deck, slides=Markup(sections), code_css=Markup(highlight_css(".code")),
-        weight_color=palette.WEIGHT_COLOR, bias_color=palette.BIAS_COLOR)
+        deck=deck, slides=Markup(sections), data=Markup(renderer.parameter_data()),
+        code_css=Markup(highlight_css(".code")),
+        weight_color=palette.WEIGHT_COLOR, bias_color=palette.BIAS_COLOR, model_color=palette.MODEL_COLOR,
+        link_color=palette.LINK_COLOR, link_fill=palette.LINK_FILL, focus_color=palette.FOCUS_COLOR,
+        scripts=SCRIPTS)
 
 
 def copy_figures(manifest: dict[str, dict], images_dir: Path, target: Path) -> None:
     """Copy the figure files the deck shows from images_dir; a missing file is an error."""
     target.mkdir(parents=True, exist_ok=True)
     for figure_id, entry in manifest.items():
+        if entry.get("format") == "json":  # data for the scripts: in the page already
+            continue
         source = images_dir / entry["file"]
         if not source.is_file():
             raise DeckError(f"figure {figure_id!r} is in the manifest but {source} is missing")
         shutil.copyfile(source, target / source.name)
 
 
+def controls(interaction: dict) -> str:
+    """The buttons and slider of a figure that has them; hidden until its script takes over."""
+    kind = interaction.get("kind")
+    if kind == "player":
+        count = len(interaction["paths"])
+        return ('<div class="bdl-controls" hidden>'
+                '<button type="button" data-role="play" aria-pressed="false">play</button>'
+                f'<input type="range" data-role="draw" min="0" max="{count - 1}" value="0" step="1"'
+                ' aria-label="posterior draw">'
+                '<label><input type="checkbox" data-role="accumulate"> keep earlier draws</label>'
+                f'<output data-role="label">draw 1 of {count}</output></div>')
+    if kind == "explore":
+        presets = "".join(f'<button type="button" data-role="preset" data-n="{n}">{n} points</button>'
+                          for n in interaction["presets"])
+        return ('<div class="bdl-controls" hidden>'
+                f'{presets}<button type="button" data-role="reset">reset</button>'
+                '<output data-role="label"></output></div>')
+    return ""
+
+
 class SlideRenderer:
     """Slides to <section>s: markdown-it's HTML renderer with the deck's own rules."""
 
-    def __init__(self, manifest: dict[str, dict], reading: bool = False):
+    def __init__(self, manifest: dict[str, dict], reading: bool = False, images_dir: Path | None = None):
         self.manifest = manifest
         self.reading = reading  # for the reading view: twins one above the other, nothing hidden
+        self.images_dir = images_dir  # where the figures to put inline are read from
+        self.linked_models: list[str] = []  # models with a figure inline: their parameters' data go in the page
+        self.inlined: dict[str, int] = {}  # how often each figure is inline so far, for unique ids
         self.md = markdown()
         for name in ("image", "paragraph_open", "paragraph_close", "math_inline", "math_inline_double",
                      "math_block", "fence", "container_div_open", "container_div_close",
@@ -133,6 +165,8 @@ class SlideRenderer:
         if figure_id is None:
             return self.md.renderer.image(tokens, index, options, env)
         entry = self.manifest[figure_id]
+        if "interactive" in block_classes(token) and self.images_dir is not None:
+            return self._inline(figure_id, entry)
         size = f' width="{entry["width"]}" height="{entry["height"]}"' if entry.get("width") else ""
         classes = " ".join(["figure", *(block_classes(token) if _figure_paragraph_of(tokens) is None else [])])
         return (f'<img class="{classes}" src="images/{html.escape(entry["file"])}" '
@@ -156,6 +190,32 @@ class SlideRenderer:
         caption = "" if opening.meta.get("caption_first") else self._caption(image)
         return f"{caption}</figure>\n"
 
+    def _inline(self, figure_id: str, entry: dict) -> str:
+        """A figure that responds: its SVG inline, with the data and controls its scripts need."""
+        model, view = (figure_id.split("-") + [""])[:2]
+        if model not in self.linked_models and f"{model}-parameters" in self.manifest:
+            self.linked_models.append(model)
+        self.inlined[figure_id] = self.inlined.get(figure_id, 0) + 1
+        prefix = f"{figure_id}-{self.inlined[figure_id]}"
+        estimate = next((e for e in ("posterior", "point", "uncertainty") if figure_id.endswith(e)), "")
+        size = (entry["width"], entry["height"]) if entry.get("width") else None
+        svg = inline_svg((self.images_dir / entry["file"]).read_bytes(), prefix, entry["alt"], size)
+        interaction = entry.get("interaction") or {}
+        data = json_script("figure", figure_id, interaction) if interaction else ""
+        kind = interaction.get("kind", "")
+        return (f'<div class="interactive" data-figure="{figure_id}" data-model="{model}" data-view="{view}"'
+                f' data-estimate="{estimate}" data-kind="{kind}" data-prefix="{prefix}">'
+                f"{svg}{data}{controls(interaction)}</div>")
+
+    def parameter_data(self) -> str:
+        """The parameters' summaries of every model with a figure inline, once per page."""
+        scripts = []
+        for model in self.linked_models:
+            entry = self.manifest[f"{model}-parameters"]
+            data = json.loads((self.images_dir / entry["file"]).read_text())
+            scripts.append(json_script("parameters", model, data))
+        return "\n" + "\n".join(scripts) if scripts else ""
+
     @staticmethod
     def _caption(image) -> str:
         return f"<figcaption>{html.escape(image.content)}</figcaption>" if image.content else ""
@@ -169,7 +229,8 @@ class SlideRenderer:
     def _math_block(self, tokens, index, options, env) -> str:
         token = tokens[index]
         classes = " ".join(block_classes(token))
-        math = f"\\[{html.escape(' '.join(token.content.split()))}\\]"
+        latex = without_links(token.content) if self.reading else token.content
+        math = f"\\[{html.escape(' '.join(latex.split()))}\\]"
         caption = token.attrs.get("caption")
         if caption:
             return (f'<figure class="{classes}"><div class="math">{math}</div>'

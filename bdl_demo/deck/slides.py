@@ -26,6 +26,7 @@ from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
+from bdl_demo.deck.inline import without_links
 from bdl_demo.errors import BuildError
 
 FIGURE_SCHEME = "figure:"
@@ -86,6 +87,10 @@ class Slide:
     @property
     def figures(self) -> list[str]:
         return [figure for block in self.blocks for figure in block.figures]
+
+    @property
+    def interactive_figures(self) -> list[str]:
+        return [figure for block in self.blocks for figure in figures_in(block.tokens, interactive=True)]
 
     @property
     def notes_text(self) -> str:
@@ -156,11 +161,13 @@ def block_classes(token: Token) -> list[str]:
     return str(token.attrs.get("class", "")).split()
 
 
-def figures_in(tokens: list[Token]) -> list[str]:
-    """The figure ids that images in these tokens name, in order."""
+def figures_in(tokens: list[Token], interactive: bool = False) -> list[str]:
+    """The figure ids that images in these tokens name, in order; with `interactive`, only those
+    marked {.interactive}, which the deck puts inline for its scripts."""
     return [child.attrs["src"][len(FIGURE_SCHEME):]
             for token in tokens if token.type == "inline"
-            for child in token.children or [] if figure_id_of(child)]
+            for child in token.children or []
+            if figure_id_of(child) and (not interactive or "interactive" in block_classes(child))]
 
 
 def figure_id_of(token: Token) -> str | None:
@@ -171,6 +178,7 @@ def figure_id_of(token: Token) -> str | None:
 
 def plain_markdown(source: str) -> str:
     """Markdown for readers other than the deck (Jupyter): attribute lists removed."""
-    text = re.sub(r"^\s*\{[^}\n]*\}\s*$\n?", "", source, flags=re.MULTILINE)  # {.fragment} lines
+    text = without_links(source)  # \htmlData{param=W1}{W_1} → {W_1}
+    text = re.sub(r"^\s*\{[^}\n]*\}\s*$\n?", "", text, flags=re.MULTILINE)  # {.fragment} lines
     text = re.sub(r"\[([^\]\n]*)\]\{[^}\n]*\}", r"\1", text)  # [text]{.weight} → text
     return re.sub(r"(\))\{[^}\n]*\}", r"\1", text)  # ![…](…){.fragment} → ![…](…)

@@ -49,7 +49,7 @@ def render_talk(templates: Path, *, deck: dict, models: dict[str, FittedModel], 
 
     env.globals.update(
         figure=figure, section=section, listing=source_text, listing_calls=calls_to,
-        latex=lambda net, priors=False: net.latex(priors=priors, colors=COLORS),
+        latex=lambda net, priors=False, linked=False: net.latex(priors=priors, colors=COLORS, linked=linked),
         loss_latex=lambda net: learning.loss_latex(net, COLORS),
         update_latex=lambda net: learning.update_latex(net, COLORS),
         backprop_latex=lambda net: learning.backprop_latex(net, COLORS),

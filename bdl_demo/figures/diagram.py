@@ -63,14 +63,28 @@ def _edge_styles(model: FittedModel, estimate: str):
     (no halo for a point estimate), on one scale for both twins, so they can be compared."""
     mean, sd = model.fit.posterior_mean(), model.fit.posterior_sd()
     reach = {name: np.abs(mean[name]) + 2 * sd[name] for name in mean}
-    largest = max(max(float(np.abs(v).max()) for v in model.fit.map.values()),
-                  max(float(r.max()) for r in reach.values())) or 1.0
+    largest = edge_scale(model)
     if estimate == "point":
         values, halos = model.fit.map, {name: np.zeros(np.shape(v)) for name, v in model.fit.map.items()}
     else:
         values, halos = mean, reach
     return ({name: np.abs(v) / largest for name, v in values.items()},
             {name: h / largest for name, h in halos.items()})
+
+
+EDGE_WIDTH = (0.6, 9.0)  # points: the thinnest edge, and how much wider the largest parameter's is
+
+
+def edge_width(strength) -> float:
+    """An edge's width in points for a parameter's size on the 0..1 scale of `edge_scale`."""
+    return EDGE_WIDTH[0] + EDGE_WIDTH[1] * float(strength)
+
+
+def edge_scale(model: FittedModel) -> float:
+    """The size drawn as the widest edge: the largest |MAP| or |mean| + 2 sd of any parameter."""
+    mean, sd = model.fit.posterior_mean(), model.fit.posterior_sd()
+    return max(max(float(np.abs(v).max()) for v in model.fit.map.values()),
+               max(float((np.abs(mean[name]) + 2 * sd[name]).max()) for name in mean)) or 1.0
 
 
 def _draw_edges(ax, positions, number, strength, halo):
@@ -90,9 +104,9 @@ def _edge(ax, start, end, strength, halo, color, gid):
     """One connection: a line as wide as the parameter is large, in a faint halo as wide as its spread."""
     xs, ys = [start[0], end[0]], [start[1], end[1]]
     if halo > 0:
-        ax.plot(xs, ys, color=color, linewidth=0.6 + 9 * float(halo), alpha=0.3,
+        ax.plot(xs, ys, color=color, linewidth=edge_width(halo), alpha=0.3,
                 solid_capstyle="round", zorder=0.5, gid=f"halo-{gid}")
-    line, = ax.plot(xs, ys, color=color, linewidth=0.6 + 9 * float(strength), alpha=0.9,
+    line, = ax.plot(xs, ys, color=color, linewidth=edge_width(strength), alpha=0.9,
                     solid_capstyle="round", zorder=1)
     line.set_gid(gid)
 

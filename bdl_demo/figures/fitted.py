@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from bdl_demo import palette
-from bdl_demo.figures import common, style
+from bdl_demo.figures import common, interaction, style
 from bdl_demo.model.evaluation import MAP_DRAWS, class_probabilities, grid_over, subsample
 from bdl_demo.model.exact import linear_posterior
 from bdl_demo.model.fit import FittedModel
@@ -47,13 +47,16 @@ def _line_fit(model: FittedModel, estimate: str):
         low, high = np.quantile(mu_draws, [0.03, 0.97], axis=0)
         ax.fill_between(xs, low, high, color=palette.MODEL_COLOR, alpha=0.18, linewidth=0,
                         label="94% of posterior lines", gid="posterior-band")
-        for row in mu_draws[:: max(1, len(mu_draws) // N_LINES)][:N_LINES]:
+        rows = mu_draws[:: max(1, len(mu_draws) // N_LINES)][:N_LINES]
+        for row in rows:
             ax.plot(xs, row, color=palette.MODEL_COLOR, linewidth=0.8, alpha=0.3)
         ax.plot(xs, mu_draws.mean(axis=0), color=palette.MODEL_COLOR, linewidth=3,
                 label="posterior mean")
         title = "posterior: a spread of lines"
     _scatter_line_data(ax, model)
     ax.set(xlim=(xs[0], xs[-1]), ylim=_line_ylim(model, mu_draws), xlabel="$x$", ylabel="$y$")
+    if estimate != "point":  # the player steps through the lines drawn faintly
+        figure.interaction = interaction.line_player(ax, xs, rows, straight=not model.net.hidden)
     ax.set_title(title, loc="left")
     ax.legend(loc="upper left", frameon=False)
     return figure, _line_alt(model, estimate, mu_draws)
@@ -167,6 +170,8 @@ def _class_map(model: FittedModel, estimate: str):
         for p in boundaries:
             ax.contour(xs, ys, p, levels=[0.5], colors=[palette.BOUNDARY_COLOR], linewidths=0.8,
                        alpha=0.3)
+        ax.set(xlim=(xs[0], xs[-1]), ylim=(ys[0], ys[-1]))
+        figure.interaction = interaction.boundary_player(ax, model, few, xs, ys, boundaries)
         title = "posterior mean"
     image = _probability_image(ax, xs, ys, p1)
     ax.contour(xs, ys, p1, levels=[0.5], colors=[palette.BOUNDARY_COLOR], linewidths=3)
@@ -188,6 +193,8 @@ def uncertainty_map(model: FittedModel):
     ax.contour(xs, ys, mean[:, 1].reshape(shape), levels=[0.5], colors=[palette.BOUNDARY_COLOR],
                linewidths=2, linestyles="dashed")
     _finish_map(ax, model, "posterior uncertainty")
+    ax.set(xlim=(xs[0], xs[-1]), ylim=(ys[0], ys[-1]))
+    figure.interaction = interaction.probe(ax, model)
     bar = figure.colorbar(image, cax=cax)
     bar.set_label(f"sd of p({model.data.class_names[1]}) over draws")
     high = float(sd[:, 1].max())

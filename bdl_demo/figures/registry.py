@@ -21,7 +21,7 @@ PACKAGE = "bdl_demo.figures"
 SHARED = "basics"  # the id prefix of figures that belong to no model
 # Modules every figure's pixels depend on, besides its own module.
 SHARED_MODULES = ("bdl_demo.palette", "bdl_demo.model.network", "bdl_demo.model.evaluation",
-                  f"{PACKAGE}.style", f"{PACKAGE}.common")
+                  f"{PACKAGE}.style", f"{PACKAGE}.common", f"{PACKAGE}.interaction")
 ESTIMATES = ("point", "posterior")
 
 
@@ -95,6 +95,9 @@ VIEWS = {
                            "a classifier on a plane fitted several ways"),
     "learning": View("checks.map_loss", _single, lambda m: bool(m.fit.diagnostics.get("map_loss")),
                      "a MAP whose steps were recorded"),
+    "parameters": View("interaction.parameter_summaries", _single),
+    "explore": View("explore.explore_view", _single, lambda m: _simple_regression(m) and bool(m.data.truth),
+                    "a linear regression on made-up data"),
     "units": View("realdata.unit_weights", _single, lambda m: bool(m.data.image_shape and m.net.hidden),
                   "images as inputs and a hidden layer"),
 }
@@ -146,11 +149,15 @@ def render(spec: FigureSpec, models: dict[str, FittedModel]) -> tuple[bytes, dic
     # Stacked small matrix products run many times slower with several BLAS threads.
     with threadpool_limits(limits=1, user_api="blas"), style.slide_style():
         figure, alt = draw(*arguments, **spec.options)
-        if isinstance(figure, bytes):  # drawn by another library as SVG already (the QR code)
-            return figure, {"alt": alt, **svg_size(figure)}
+        if isinstance(figure, bytes):  # made by other means: SVG by segno (the QR code), or data
+            is_svg = figure.lstrip().startswith((b"<?xml", b"<svg"))
+            return figure, {"alt": alt, "format": "svg" if is_svg else "json", **(svg_size(figure) if is_svg else {})}
         data = style.svg_bytes(figure)
     width, height = (round(v * style.PX_PER_INCH) for v in figure.get_size_inches())
-    return data, {"alt": alt, "width": width, "height": height}
+    meta = {"alt": alt, "width": width, "height": height}
+    if getattr(figure, "interaction", None):  # what the deck's scripts need to make it respond
+        meta["interaction"] = figure.interaction
+    return data, meta
 
 
 def svg_size(svg: bytes) -> dict:

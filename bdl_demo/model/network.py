@@ -164,14 +164,18 @@ class Network:
             for j in range(n_out)
         ]
 
-    def latex(self, priors: bool = False, colors: dict[str, str] | None = None) -> str:
+    def latex(self, priors: bool = False, colors: dict[str, str] | None = None, linked: bool = False) -> str:
         """The equation of the network, one line per layer; with `priors`, the priors too.
 
-        `colors` maps "weight" and "bias" to the colour each kind of parameter is written in.
+        `colors` maps "weight" and "bias" to the colour each kind of parameter is written in;
+        `linked` marks each parameter's symbol with its name (KaTeX's \\htmlData), so the deck can
+        light it up with the same parameter in the other views.
         """
         def symbol(kind: str, number: int) -> str:
             name = f"{LETTER[kind]}_{{{number}}}"
-            return rf"{{\color{{{colors[kind]}}}{{{name}}}}}" if colors else name
+            if colors:
+                name = rf"{{\color{{{colors[kind]}}}{{{name}}}}}"
+            return rf"\htmlData{{param={LETTER[kind]}{number}}}{{{name}}}" if linked else name
 
         lines = []
         previous = "X"

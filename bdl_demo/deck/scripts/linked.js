@@ -1,0 +1,103 @@
+/* One model, three views: pointing at (or focusing) any part that shows a parameter lights every
+   part of the slide that shows it — the matrix cell, the diagram's edge, the equation's symbol —
+   and the panel says what the build found for it: the MAP, and on a Bayesian slide the posterior's
+   mean, 90 % interval and density. Parts carry data-param="W1[0,3]"; the equation's symbols carry
+   the whole array, data-param="W1". */
+(function () {
+  "use strict";
+
+  let current = null; // [slide, parameter] lit now
+
+  const arrayOf = (name) => name.split("[")[0];
+
+  /** Do parts showing `a` and `b` show the same thing? An entry also belongs to its array. */
+  function related(a, b) {
+    return a === b || arrayOf(a) === b || (a === arrayOf(a) && arrayOf(b) === a);
+  }
+
+  function light(part) {
+    const slide = part.closest("section");
+    const name = part.dataset.param;
+    if (!slide || (current && current[0] === slide && current[1] === name)) return;
+    clear();
+    slide.querySelectorAll("[data-param]").forEach((other) => {
+      if (related(name, other.dataset.param)) other.classList.add("linked");
+    });
+    current = [slide, name];
+    const figure = part.closest("[data-model]") || slide.querySelector("[data-model]");
+    const model = figure && figure.dataset.model;
+    const summaries = model && BDL.data("parameters", model);
+    if (summaries) {
+      const bayesian = Boolean(slide.querySelector("[data-estimate='posterior']"));
+      BDL.panel.show(describe(name, summaries, bayesian), "linked");
+    }
+  }
+
+  function clear() {
+    if (!current) return;
+    current[0].querySelectorAll(".linked").forEach((element) => element.classList.remove("linked"));
+    current = null;
+    BDL.panel.hide("linked");
+  }
+
+  /** The panel's text for one parameter (or a whole array) of a model. */
+  function describe(name, summaries, bayesian) {
+    const all = summaries.parameters;
+    const array = all[arrayOf(name)];
+    const entry = name === arrayOf(name) ? null : all[name];
+    const kind = array ? array.kind : "parameter";
+    if (!entry) {
+      const count = array ? array.shape.reduce((a, b) => a * b, 1) : 0;
+      return `<strong>${name}</strong>: ${array ? array.shape.join("×") : "?"} — ${count} ${kind}${count === 1 ? "" : "s"}` +
+        `, prior N(0, ${BDL.number(array ? array.prior_sd : NaN)}²)`;
+    }
+    let html = `<strong>${name}</strong> · ${kind} · MAP <b>${BDL.number(entry.map)}</b>`;
+    if (bayesian) {
+      html += ` · posterior mean <b>${BDL.number(entry.mean)}</b>, 90 % in ` +
+        `[${BDL.number(entry.q05)}, ${BDL.number(entry.q95)}]` + density(entry);
+    }
+    return html;
+  }
+
+  /** A small drawing of the posterior density, its 90 % interval shaded, the MAP as a tick. */
+  function density(entry) {
+    const [xs, ys] = entry.density;
+    if (xs.length < 2) return "";
+    const width = 240, height = 56;
+    const low = xs[0], high = xs[xs.length - 1], top = Math.max(...ys) || 1;
+    const x = (v) => ((v - low) / (high - low || 1)) * width;
+    const y = (v) => height - 4 - (v / top) * (height - 8);
+    const curve = xs.map((v, i) => `${x(v).toFixed(1)},${y(ys[i]).toFixed(1)}`).join(" ");
+    const map = Math.min(width, Math.max(0, x(entry.map)));
+    return `<svg class="density" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" aria-hidden="true">` +
+      `<rect x="${x(entry.q05)}" y="0" width="${x(entry.q95) - x(entry.q05)}" height="${height}" class="interval"/>` +
+      `<polyline points="${curve}" class="curve"/>` +
+      `<line x1="${map}" x2="${map}" y1="0" y2="${height}" class="map"/></svg>`;
+  }
+
+  function partOf(event) {
+    const target = event.target instanceof Element ? event.target.closest("[data-param]") : null;
+    return target && target.closest(".reveal .slides section") ? target : null;
+  }
+
+  document.addEventListener("pointerover", (event) => { const part = partOf(event); if (part) light(part); });
+  document.addEventListener("focusin", (event) => { const part = partOf(event); if (part) light(part); });
+  document.addEventListener("pointerout", (event) => {
+    const from = partOf(event);
+    const to = event.relatedTarget instanceof Element ? event.relatedTarget.closest("[data-param]") : null;
+    if (from && !(to && current && related(current[1], to.dataset.param))) clear();
+  });
+  document.addEventListener("focusout", (event) => { if (partOf(event)) clear(); });
+
+  // The equation's symbols come from KaTeX, typeset after the deck starts: make them reachable
+  // by keyboard too, on whichever slide is shown.
+  const focusable = () => document.querySelectorAll(".reveal .math [data-param]:not([tabindex])")
+    .forEach((symbol) => symbol.setAttribute("tabindex", "0"));
+  const ready = () => {
+    focusable();
+    Reveal.on("slidechanged", () => { clear(); focusable(); });
+  };
+  if (window.Reveal) { if (Reveal.isReady()) ready(); else Reveal.on("ready", ready); }
+
+  window.BDL.linked = { related, describe };
+})();

@@ -1,0 +1,76 @@
+"""Add data, watch the posterior move: the exact posterior of the linear model as the band of its
+lines over the data and as its density over (slope, intercept), side by side.
+
+Drawn here for the build's own points; in the deck a script redraws both panels in the same SVG
+coordinates each time a point is added or removed, with the same conjugate update as
+bdl_demo.model.exact, so the static figure is also what a reader without JavaScript sees.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from bdl_demo import palette
+from bdl_demo.figures import interaction, style
+from bdl_demo.figures.fitted import _ellipse
+from bdl_demo.model.exact import BAND, band_sd, linear_posterior
+from bdl_demo.model.fit import FittedModel
+
+LINE_AXES = (0.07, 0.16, 0.5, 0.74)
+PLANE_AXES = (0.66, 0.16, 0.31, 0.74)
+GRID = 60  # x positions of the band
+
+
+def explore_view(model: FittedModel):
+    """The build's points with the exact band and mean line; the exact 1- and 2-sd ellipses of
+    (slope, intercept) with the truth; limits that hold every preset of the deck's buttons."""
+    net, data = model.net, model.data
+    presets = {r["n"]: r for r in model.evaluation.numbers["more_data"]}
+    X, y = data.X_train, data.y_train
+    figure = style.new_figure(style.FULL)
+    line_ax, plane_ax = figure.add_axes(LINE_AXES), figure.add_axes(PLANE_AXES)
+
+    every_x = np.concatenate([r["X"] for r in presets.values()])
+    every_y = np.concatenate([r["y"] for r in presets.values()])
+    pad_x, pad_y = 0.08 * np.ptp(every_x), 0.25 * np.ptp(every_y)
+    xlim = (every_x.min() - pad_x, every_x.max() + pad_x)
+    ylim = (every_y.min() - pad_y, every_y.max() + pad_y)
+    xs = np.linspace(*xlim, GRID)
+
+    mean, covariance = linear_posterior(net, X, y)
+    centre, half = mean[0] * xs + mean[1], BAND * band_sd(covariance, xs)
+    line_ax.fill_between(xs, centre - half, centre + half, color=palette.MODEL_COLOR, alpha=0.2,
+                         linewidth=0, label="94% of posterior lines", gid="explore-band")
+    line_ax.plot(xs, centre, color=palette.MODEL_COLOR, linewidth=3, label="posterior mean", gid="explore-mean")
+    line_ax.scatter(X[:, 0], y, s=70, facecolors="white", edgecolors=palette.DATA_COLOR, linewidths=1.5,
+                    zorder=3, label="data", gid="explore-data")
+    line_ax.set(xlim=xlim, ylim=ylim, xlabel="$x$", ylabel="$y$")
+    line_ax.set_title("click to add a point, click a point to remove it", loc="left", fontsize=style.SMALL)
+    line_ax.legend(loc="upper left", frameon=False, fontsize=style.SMALL)
+
+    few = np.array(presets[min(presets)]["covariance"])  # the widest posterior of the presets
+    spread = 2.6 * np.sqrt(np.diag(few))
+    truth = data.truth
+    centre_w, centre_b = truth.get("slope", mean[0]), truth.get("intercept", mean[1])
+    for radius, dash in ((1, "-"), (2, "--")):
+        plane_ax.plot(*_ellipse(mean, covariance, radius), color=palette.MODEL_COLOR, linewidth=2,
+                      linestyle=dash, gid=f"explore-ellipse-{radius}")
+    plane_ax.plot([mean[0]], [mean[1]], "o", color=palette.MODEL_COLOR, markersize=8, gid="explore-centre")
+    if "slope" in truth:
+        plane_ax.plot([truth["slope"]], [truth["intercept"]], "x", color=palette.DATA_COLOR, markersize=12,
+                      markeredgewidth=2.5, gid="truth")
+    plane_ax.set(xlim=(centre_w - spread[0], centre_w + spread[0]), ylim=(centre_b - spread[1], centre_b + spread[1]),
+                 xlabel="slope $w$", ylabel="intercept $b$")
+    plane_ax.set_title("1 and 2 sd of the posterior", loc="left", fontsize=style.SMALL)
+
+    figure.interaction = {
+        "kind": "explore", "line": interaction.svg_transform(line_ax), "plane": interaction.svg_transform(plane_ax),
+        "xlim": list(xlim), "ylim": list(ylim), "xs": [float(x) for x in xs],
+        "x": X[:, 0].tolist(), "y": y.tolist(),
+        "prior_sd": [net.prior_sd("W1"), net.prior_sd("b1")], "noise_sd": net.noise_sd, "band": BAND,
+        "presets": {str(n): {"x": r["X"], "y": r["y"]} for n, r in presets.items()},
+        "colors": {"model": palette.MODEL_COLOR, "data": palette.DATA_COLOR},
+    }
+    alt = (f"The exact posterior of the linear model from its {len(y)} points: the band of 94 % of its "
+           f"lines and its mean line over the data; beside it the 1- and 2-sd ellipses of slope and "
+           f"intercept (mean {mean[0]:.2f}, {mean[1]:.2f}) and the true line's values.")
+    return figure, alt

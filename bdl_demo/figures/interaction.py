@@ -1,0 +1,123 @@
+"""What the deck's scripts need to answer a pointer, computed at build time from the fits and
+cached with the figure it belongs to: every parameter's MAP and posterior, each posterior draw's
+line or boundary in the figure's own SVG coordinates, p(class) over the draws across the plane.
+
+matplotlib's SVG is in points (72 per inch) with y downwards; `svg_transform` gives the map from
+an axes' data coordinates to those units, so a script can draw in the figure or read a click.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+
+import contourpy
+import numpy as np
+
+from bdl_demo.figures import common
+from bdl_demo.model.evaluation import class_probabilities, grid_over, subsample
+from bdl_demo.model.fit import FittedModel
+
+DENSITY_POINTS = 30  # per parameter's density curve in the panel
+SHOWN = (4, 5, 8)  # the most rows, cells and nodes a figure shows along one dimension
+PROBE_GRID = 31  # probe points along each side of the plane
+PROBE_DRAWS = 200
+PROBE_BINS = 10
+
+
+def parameter_summaries(model: FittedModel):
+    """Per parameter a figure shows (W1[0,3], b2[1], …): its MAP value and posterior summary; per
+    array (W1, …): its shape and prior sd."""
+    fit, net = model.fit, model.net
+    summaries = {}
+    for m in net.matrices():
+        draws = fit.draws[m.name].reshape(fit.n_draws, *m.shape)
+        summaries[m.name] = {"shape": list(m.shape), "prior_sd": net.prior_sd(m.name), "kind": m.kind}
+        for index in shown_entries(m.shape):
+            values = draws[(slice(None), *index)]
+            low, high = np.quantile(values, [0.05, 0.95])
+            grid = np.linspace(values.min(), values.max(), DENSITY_POINTS) if np.ptp(values) > 0 else values[:1]
+            summaries[entry_name(m.name, index)] = {
+                "map": _round(fit.map[m.name][index]), "mean": _round(values.mean()),
+                "sd": _round(values.std(ddof=1)), "q05": _round(low), "q95": _round(high),
+                "density": [_rounded(grid), _rounded(common.kde(values, grid))]}
+    data = {"model": model.id, "title": model.title, "method": fit.method, "parameters": summaries}
+    alt = f"The MAP and posterior summary of the parameters the figures of the {model.id} model show."
+    return json.dumps(data, separators=(",", ":")).encode(), alt
+
+
+def shown_entries(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """The entries of an array that some figure shows: all of a small one, the corners of a big one."""
+    axes = [sorted({i for k in SHOWN for i in common.shown_indices(n, k) if i is not common.ELLIPSIS})
+            for n in shape]
+    return list(itertools.product(*axes))
+
+
+def entry_name(name: str, index: tuple[int, ...]) -> str:
+    """W1[0,3] for a weight, b2[1] for a bias: how the deck names one parameter."""
+    return f"{name}[{','.join(map(str, index))}]"
+
+
+def svg_transform(ax) -> list[float]:
+    """[sx, tx, sy, ty] with SVG x = sx·x + tx and SVG y = sy·y + ty for the axes' data (x, y)."""
+    figure = ax.figure
+    scale = 72 / figure.dpi
+    height = figure.get_size_inches()[1] * 72
+    (x0, y0), (x1, y1) = ax.transData.transform([(0.0, 0.0), (1.0, 1.0)])
+    return [_round((x1 - x0) * scale, 8), _round(x0 * scale, 8),
+            _round(-(y1 - y0) * scale, 8), _round(height - y0 * scale, 8)]
+
+
+def path_data(transform: list[float], curves: list[np.ndarray]) -> str:
+    """An SVG path's d for polylines given in data coordinates."""
+    sx, tx, sy, ty = transform
+    parts = []
+    for curve in curves:
+        points = " L".join(f"{sx * x + tx:.1f} {sy * y + ty:.1f}" for x, y in curve)
+        parts.append(f"M{points}")
+    return " ".join(parts)
+
+
+def line_player(ax, xs: np.ndarray, rows: np.ndarray, straight: bool) -> dict:
+    """One path per posterior draw's line μ(x) (its two ends when it is straight)."""
+    transform = svg_transform(ax)
+    keep = [0, len(xs) - 1] if straight else slice(None, None, 4)
+    return {"kind": "player", "paths": [path_data(transform, [np.column_stack([xs[keep], row[keep]])])
+                                        for row in rows]}
+
+
+def boundary_player(ax, model: FittedModel, few: dict[str, np.ndarray], xs, ys, p1_draws) -> dict:
+    """One path per posterior draw's decision boundary p = 0.5, and for a net with hidden layers
+    the values of the parameters its diagram shows in each of those draws."""
+    transform = svg_transform(ax)
+    paths = []
+    for p1 in p1_draws:
+        lines = contourpy.contour_generator(xs, ys, p1).lines(0.5)
+        paths.append(path_data(transform, [line[::2] if len(line) > 6 else line for line in lines]))
+    data = {"kind": "player", "paths": paths}
+    if model.net.hidden:
+        from bdl_demo.figures.diagram import EDGE_WIDTH, edge_scale
+        data["edges"] = {"scale": _round(edge_scale(model)), "width": list(EDGE_WIDTH)}
+        data["draws"] = {entry_name(m.name, index): _rounded(few[m.name][(slice(None), *index)])
+                         for m in model.net.matrices() for index in shown_entries(m.shape)}
+    return data
+
+
+def probe(ax, model: FittedModel) -> dict:
+    """On a coarse grid over the plane: the histogram of p(class 1) over posterior draws and the
+    MAP's p(class 1), for the probe that follows the pointer."""
+    xs, ys, points = grid_over(model.data.X_train, n=PROBE_GRID)
+    draws = class_probabilities(model.net, subsample(model.fit.draws, PROBE_DRAWS), points)[..., 1]
+    edges = np.linspace(0, 1, PROBE_BINS + 1)
+    counts = [np.histogram(column, bins=edges)[0].tolist() for column in draws.T]
+    at_map = class_probabilities(model.net, model.fit.map, points)[:, 1]
+    return {"kind": "probe", "transform": svg_transform(ax), "xs": _rounded(xs), "ys": _rounded(ys),
+            "draws": int(draws.shape[0]), "counts": counts, "map": _rounded(at_map, 3),
+            "mean": _rounded(draws.mean(axis=0), 3), "classes": list(model.data.class_names)}
+
+
+def _round(value, digits: int = 4) -> float:
+    return float(f"{float(value):.{digits}g}")
+
+
+def _rounded(values, digits: int = 4) -> list[float]:
+    return [_round(v, digits) for v in np.ravel(values)]

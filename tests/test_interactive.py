@@ -1,0 +1,331 @@
+"""The deck's figures respond, driven in headless Chromium on a draft build of the project: the
+linked views, the posterior player, adding data to the exact posterior, the uncertainty probe;
+keys stay reveal.js's unless a control has focus; nothing leaves the machine, nothing errs.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from playwright import sync_api
+
+from conftest import CHROMIUM, CHROMIUM_ARGS, model_where, require_chromium
+
+pytestmark = pytest.mark.browser
+require_chromium()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, real_deck):
+    """The draft deck open from disk; at the end of the test, no request left and nothing erred."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    outgoing, errors = [], []
+
+    def route(route):
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            outgoing.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: m.type in ("error", "warning") and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((real_deck / "index.html").as_uri())
+    page.wait_for_function("window.Reveal && Reveal.isReady() && window.BDL", timeout=15_000)
+    page.wait_for_function("[...document.querySelectorAll('.reveal .math')].every(m => m.querySelector('.katex'))",
+                           timeout=15_000)
+    page.evaluate("Reveal.configure({transition: 'none', backgroundTransition: 'none'})")
+    yield page
+    context.close()
+    assert outgoing == []
+    assert errors == []
+
+
+def show(page, title: str, model: str | None = None, fragments: int = 99):
+    """Go to the slide with this heading (and a figure of `model`), its fragments shown; its locator."""
+    found = page.evaluate("""([title, model]) => {
+        const slide = Reveal.getSlides().find(s => (s.querySelector('h1,h2,h3') || {}).textContent?.includes(title)
+            && (!model || s.querySelector(`[data-model="${model}"]`)));
+        if (!slide) return false;
+        const {h, v} = Reveal.getIndices(slide); Reveal.slide(h, v, %d); return true; }""" % fragments,
+                          [title, model])
+    assert found, f"no slide {title!r} for {model}"
+    return page.locator("section.present:not(.stack)")
+
+
+def show_figure(page, kind: str, model: str, also: str = ""):
+    """Go to the first slide with a figure of `model` that has this kind of interaction (and holds
+    `also`, a CSS selector); its locator."""
+    found = page.evaluate("""([kind, model, also]) => {
+        const slide = Reveal.getSlides().find(s => s.querySelector(`.interactive[data-kind="${kind}"][data-model="${model}"]`)
+            && (!also || s.querySelector(also)));
+        if (!slide) return false;
+        const {h, v} = Reveal.getIndices(slide); Reveal.slide(h, v, 99); return true; }""", [kind, model, also])
+    assert found, f"no slide with a {kind} figure of {model}"
+    return page.locator("section.present:not(.stack)")
+
+
+def report(real_deck: Path) -> dict:
+    return json.loads((real_deck / "report.json").read_text())
+
+
+# --- linked views -------------------------------------------------------------------------
+
+
+def test_pointing_at_a_weight_lights_it_in_every_view(page, draft_models, real_deck):
+    linear = model_where(draft_models, "linear regression")
+    slide = show(page, "Three views, one model", linear.id)
+    cell = slide.locator('[data-view="matrix"] [data-param="W1[0,0]"][data-part="cell"]')
+    edge = slide.locator('[data-view="diagram"] [data-param="W1[0,0]"][data-part="edge"]')
+    term = slide.locator('.math [data-param="W1"]')
+    bias = slide.locator('[data-view="diagram"] [data-param="b1[0]"][data-part="bias"]')
+    assert "linked" not in (edge.get_attribute("class") or "")
+
+    cell.hover(position={"x": 3, "y": 3})
+    assert "linked" in edge.get_attribute("class")
+    assert "linked" in term.get_attribute("class")
+    assert "linked" in cell.get_attribute("class")
+    assert "linked" not in (bias.get_attribute("class") or "")
+    panel = page.locator(".bdl-panel")
+    map_value = report(real_deck)["fits"][linear.id]["map"]["W1"][0][0]
+    assert panel.is_visible()
+    assert "W1[0,0]" in panel.inner_text()
+    assert f"{abs(map_value):.2f}" in panel.inner_text()
+
+    page.mouse.move(5, 5)  # away from every part
+    assert slide.locator(".linked").count() == 0
+    assert not panel.is_visible()
+
+
+def test_a_deep_nets_equation_symbol_lights_the_whole_array(page, draft_models):
+    deep = model_where(draft_models, "deep net on a plane")
+    slide = show(page, "Three views, one model", deep.id)
+    slide.locator('.math [data-param="W2"]').hover()
+    lit = slide.locator('[data-view="diagram"] .linked[data-part="edge"]').evaluate_all(
+        "parts => parts.map(p => p.dataset.param)")
+    assert lit and all(name.startswith("W2[") for name in lit)
+    assert slide.locator('[data-view="diagram"] .linked[data-param^="W1["]').count() == 0
+
+
+def test_the_bayesian_twin_shows_the_posterior_of_what_is_pointed_at(page, draft_models, real_deck):
+    linear = model_where(draft_models, "linear regression")
+    slide = show(page, "Every cell becomes a density", linear.id)
+    slide.locator('[data-estimate="posterior"] [data-param="b1[0]"][data-part="cell"]').hover(position={"x": 3, "y": 3})
+    text = page.locator(".bdl-panel").inner_text()
+    fit = report(real_deck)["fits"][linear.id]
+    assert f"{abs(fit['posterior_mean']['b1'][0]):.2f}" in text
+    assert "90 %" in text
+    assert page.locator(".bdl-panel svg.density polyline").count() == 1
+    # The point twin's cell for the same bias is lit too.
+    assert "linked" in slide.locator('[data-estimate="point"] [data-param="b1[0]"][data-part="cell"]').get_attribute("class")
+
+
+def test_keyboard_reaches_the_parts_and_leaves_the_arrows_to_reveal(page, draft_models):
+    linear = model_where(draft_models, "linear regression")
+    slide = show(page, "Three views, one model", linear.id)
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    reached = set()
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        reached.add(page.evaluate("(e => e && (e.dataset.param || '') + '|' + (e.dataset.part || e.tagName))"
+                                  "(document.activeElement)"))
+    assert {"W1[0,0]|cell", "W1[0,0]|edge", "b1[0]|bias"} <= reached
+    assert any(entry.startswith("W1|") for entry in reached)  # the equation's symbol
+    slide.locator('[data-param="W1[0,0]"][data-part="cell"]').focus()
+    assert "linked" in slide.locator('[data-param="W1[0,0]"][data-part="edge"]').get_attribute("class")
+    before = page.evaluate("Reveal.getIndices().h")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("Reveal.getIndices().h") == before + 1
+
+
+# --- the posterior player -----------------------------------------------------------------
+
+
+def player(slide):
+    figure = slide.locator('.interactive[data-kind="player"]')
+    return figure, figure.locator('[data-role="draw"]'), figure.locator(".bdl-player path")
+
+
+@pytest.mark.parametrize("kind", ["linear regression", "logistic regression"])
+def test_stepping_the_player_draws_another_posterior_draw(page, draft_models, kind):
+    model = model_where(draft_models, kind)
+    slide = show_figure(page, "player", model.id)
+    figure, slider, paths = player(slide)
+    assert figure.get_attribute("data-draw") == "0"
+    first = paths.first.get_attribute("d")
+    slider.focus()
+    page.keyboard.press("ArrowRight")  # the slider's key, not reveal's
+    assert figure.get_attribute("data-draw") == "1"
+    assert paths.count() == 1 and paths.first.get_attribute("d") != first
+    figure.locator('[data-role="accumulate"]').check()
+    slider.fill("4")
+    assert figure.get_attribute("data-draw") == "4" and paths.count() == 5
+
+
+def test_play_moves_through_the_draws_and_space_on_it_stays_on_the_slide(page, draft_models):
+    model = model_where(draft_models, "linear regression")
+    slide = show_figure(page, "player", model.id)
+    figure, _, _ = player(slide)
+    where = page.evaluate("JSON.stringify(Reveal.getIndices())")
+    button = figure.locator('[data-role="play"]')
+    button.focus()
+    page.keyboard.press("Space")
+    assert button.get_attribute("aria-pressed") == "true"
+    page.wait_for_function("document.querySelector('section.present [data-kind=player]').dataset.draw !== '0'")
+    page.keyboard.press("Space")
+    assert button.get_attribute("aria-pressed") == "false"
+    assert page.evaluate("JSON.stringify(Reveal.getIndices())") == where
+
+
+def test_one_draw_is_one_whole_network(page, draft_models, real_deck):
+    deep = model_where(draft_models, "deep net on a plane")
+    slide = show_figure(page, "player", deep.id, also='.interactive[data-view="diagram"]')
+    figure, slider, _ = player(slide)
+    diagram = slide.locator('.interactive[data-view="diagram"]')
+    build = json.loads(figure.locator("script.bdl-data").text_content())
+    edge = diagram.locator('[data-param="W2[0,0]"][data-part="edge"] path')
+    widths = []
+    for k in (2, 3):
+        slider.fill(str(k))
+        assert diagram.get_attribute("data-draw") == str(k)
+        widths.append(float(edge.evaluate("p => parseFloat(p.style.strokeWidth)")))
+        thinnest, extra = build["edges"]["width"]
+        expected = thinnest + extra * min(1, abs(build["draws"]["W2[0,0]"][k]) / build["edges"]["scale"])
+        assert widths[-1] == pytest.approx(expected, abs=1e-3)
+
+
+def test_reduced_motion_shows_every_draw_at_once(browser, real_deck, draft_models):
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, reduced_motion="reduce")
+    page = context.new_page()
+    page.goto((real_deck / "index.html").as_uri())
+    page.wait_for_function("window.Reveal && Reveal.isReady() && window.BDL")
+    slide = show_figure(page, "player", model_where(draft_models, "linear regression").id)
+    figure, slider, paths = player(slide)
+    figure.locator('[data-role="play"]').click()
+    assert figure.get_attribute("data-draw") == slider.get_attribute("max")
+    assert paths.count() == int(slider.get_attribute("max")) + 1
+    context.close()
+
+
+# --- add data, watch the posterior move -----------------------------------------------------
+
+
+def exact_for(model, points):
+    from bdl_demo.model.exact import linear_posterior
+
+    points = np.asarray(points, dtype=float)
+    mean, covariance = linear_posterior(model.net, points[:, :1], points[:, 1])
+    return mean, covariance
+
+
+def click_at(page, figure, x, y):
+    """Click the figure where the data point (x, y) of its left panel is drawn."""
+    build = json.loads(figure.locator("script.bdl-data").text_content())
+    sx, tx, sy, ty = build["line"]
+    point = figure.locator("svg").evaluate(
+        "(svg, [u, v]) => { const p = new DOMPoint(u, v).matrixTransform(svg.getScreenCTM());"
+        " return [p.x, p.y]; }", [sx * x + tx, sy * y + ty])
+    page.mouse.click(*point)
+
+
+def test_adding_a_point_narrows_the_band_there_and_matches_exact_py(page, draft_models):
+    linear = model_where(draft_models, "linear regression")
+    slide = show_figure(page, "explore", linear.id)
+    figure = slide.locator('.interactive[data-kind="explore"]')
+    figure.locator('[data-role="preset"][data-n="3"]').click()
+    points = json.loads(figure.get_attribute("data-points"))
+    assert len(points) == 3
+
+    def state():
+        return (np.array(json.loads(figure.get_attribute("data-post-mean"))),
+                np.array(json.loads(figure.get_attribute("data-post-cov"))),
+                json.loads(figure.get_attribute("data-points")))
+
+    def band_sd(cov, x):
+        return np.sqrt(cov[0, 0] * x * x + 2 * cov[0, 1] * x + cov[1, 1])
+
+    xlim = json.loads(figure.locator("script.bdl-data").text_content())["xlim"]
+    x_new = xlim[0] + 0.1 * (xlim[1] - xlim[0])  # left of the three points, inside the panel
+    mean_before, cov_before, _ = state()
+    click_at(page, figure, x_new, float(mean_before[0] * x_new + mean_before[1]))
+    mean, cov, points = state()
+    assert len(points) == 4
+    assert band_sd(cov, x_new) < band_sd(cov_before, x_new)
+    exact_mean, exact_cov = exact_for(linear, points)
+    np.testing.assert_allclose(mean, exact_mean, atol=1e-6)
+    np.testing.assert_allclose(cov, exact_cov, atol=1e-6)
+    np.testing.assert_allclose(json.loads(figure.get_attribute("data-post-sd")), np.sqrt(np.diag(exact_cov)), atol=1e-6)
+
+    click_at(page, figure, *points[-1])  # a click on a point takes it away
+    assert len(state()[2]) == 3
+    figure.locator('[data-role="preset"][data-n="100"]').click()
+    mean, cov, points = state()
+    assert len(points) == 100
+    np.testing.assert_allclose(mean, exact_for(linear, points)[0], atol=1e-6)
+    figure.locator('[data-role="reset"]').click()
+    assert len(state()[2]) == len(linear.data.y_train)
+
+
+# --- the uncertainty probe ----------------------------------------------------------------
+
+
+def test_the_probe_shows_p_over_the_draws_beside_the_map(page, draft_models):
+    from bdl_demo.model.evaluation import class_probabilities
+
+    deep = model_where(draft_models, "deep net on a plane")
+    slide = show_figure(page, "probe", deep.id)
+    figure = slide.locator('.interactive[data-kind="probe"]')
+    box = figure.locator("svg").bounding_box()
+    page.mouse.move(box["x"] + 0.4 * box["width"], box["y"] + 0.5 * box["height"])
+    probe = json.loads(figure.get_attribute("data-probe"))
+    at_map = class_probabilities(deep.net, deep.fit.map, np.array([[probe["x"], probe["y"]]]))[0, 1]
+    assert probe["map"] == pytest.approx(at_map, abs=1e-3)
+    assert sum(probe["counts"]) == min(200, deep.fit.n_draws)
+    assert page.locator(".bdl-panel svg.histogram rect.bar").count() == len(probe["counts"])
+
+    where = page.evaluate("Reveal.getIndices().h")
+    figure.focus()
+    x_before = json.loads(figure.get_attribute("data-probe"))["x"]
+    page.keyboard.press("ArrowRight")  # moves the probe, not the deck
+    assert json.loads(figure.get_attribute("data-probe"))["x"] > x_before
+    assert page.evaluate("Reveal.getIndices().h") == where
+
+
+# --- without JavaScript --------------------------------------------------------------------
+
+
+def test_without_javascript_the_static_figures_show(browser, real_deck):
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto((real_deck / "index.html").as_uri())
+    figures = page.locator(".interactive svg.figure-svg")
+    assert figures.count() >= 6
+    assert all(not control.is_visible() for control in page.locator(".bdl-controls").all())
+    sizes = figures.evaluate_all("svgs => svgs.map(s => s.getAttribute('viewBox'))")
+    assert all(sizes)
+    context.close()
+
+
+def test_printing_shows_the_static_figures_without_controls(browser, real_deck):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto((real_deck / "index.html").as_uri() + "?print-pdf")
+    page.wait_for_function("window.Reveal && Reveal.isReady() && window.BDL")
+    page.emulate_media(media="print")
+    assert page.locator(".interactive svg.figure-svg").count() >= 6
+    assert page.locator(".interactive svg.figure-svg").first.is_visible()
+    assert all(not control.is_visible() for control in page.locator(".bdl-controls").all())
+    assert not page.locator(".bdl-panel").is_visible()
+    context.close()
