@@ -77,6 +77,11 @@ def show_figure(page, kind: str, model: str, also: str = ""):
     return page.locator("section.present:not(.stack)")
 
 
+def built(figure) -> dict:
+    """What the build computed for an interactive figure, as the page's scripts read it."""
+    return figure.evaluate("f => BDL_DATA.figures[f.dataset.figure].interaction")
+
+
 def report(real_deck: Path) -> dict:
     return json.loads((real_deck / "report.json").read_text())
 
@@ -194,7 +199,7 @@ def test_one_draw_is_one_whole_network(page, draft_models, real_deck):
     slide = show_figure(page, "player", deep.id, also='.interactive[data-view="diagram"]')
     figure, slider, _ = player(slide)
     diagram = slide.locator('.interactive[data-view="diagram"]')
-    build = json.loads(figure.locator("script.bdl-data").text_content())
+    build = built(figure)
     edge = diagram.locator('[data-param="W2[0,0]"][data-part="edge"] path')
     widths = []
     for k in (2, 3):
@@ -232,7 +237,7 @@ def exact_for(model, points):
 
 def click_at(page, figure, x, y):
     """Click the figure where the data point (x, y) of its left panel is drawn."""
-    build = json.loads(figure.locator("script.bdl-data").text_content())
+    build = built(figure)
     sx, tx, sy, ty = build["line"]
     point = figure.locator("svg").evaluate(
         "(svg, [u, v]) => { const p = new DOMPoint(u, v).matrixTransform(svg.getScreenCTM());"
@@ -256,7 +261,7 @@ def test_adding_a_point_narrows_the_band_there_and_matches_exact_py(page, draft_
     def band_sd(cov, x):
         return np.sqrt(cov[0, 0] * x * x + 2 * cov[0, 1] * x + cov[1, 1])
 
-    xlim = json.loads(figure.locator("script.bdl-data").text_content())["xlim"]
+    xlim = built(figure)["xlim"]
     x_new = xlim[0] + 0.1 * (xlim[1] - xlim[0])  # left of the three points, inside the panel
     mean_before, cov_before, _ = state()
     click_at(page, figure, x_new, float(mean_before[0] * x_new + mean_before[1]))
@@ -310,11 +315,11 @@ def test_without_javascript_the_static_figures_show(browser, real_deck):
     context = browser.new_context(viewport={"width": 1280, "height": 720}, java_script_enabled=False)
     page = context.new_page()
     page.goto((real_deck / "index.html").as_uri())
-    figures = page.locator(".interactive svg.figure-svg")
+    figures = page.locator(".interactive img.figure")
     assert figures.count() >= 6
+    assert page.locator(".interactive svg").count() == 0
     assert all(not control.is_visible() for control in page.locator(".bdl-controls").all())
-    sizes = figures.evaluate_all("svgs => svgs.map(s => s.getAttribute('viewBox'))")
-    assert all(sizes)
+    assert all(figures.evaluate_all("images => images.map(i => i.alt.length > 0)"))
     context.close()
 
 
@@ -328,4 +333,30 @@ def test_printing_shows_the_static_figures_without_controls(browser, real_deck):
     assert page.locator(".interactive svg.figure-svg").first.is_visible()
     assert all(not control.is_visible() for control in page.locator(".bdl-controls").all())
     assert not page.locator(".bdl-panel").is_visible()
+    context.close()
+
+
+def test_the_reading_view_on_a_phone_responds_too(browser, real_deck, draft_models):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((real_deck / "read.html").as_uri())
+    page.wait_for_function("window.BDL")
+    assert page.locator(".interactive img.figure").count() == 0  # every one replaced by its SVG
+    linear = model_where(draft_models, "linear regression")
+    cell = page.locator(f'.interactive[data-model="{linear.id}"][data-view="matrix"] '
+                        '[data-param="W1[0,0]"][data-part="cell"]').first
+    cell.scroll_into_view_if_needed()
+    cell.tap(position={"x": 3, "y": 3})
+    section = cell.evaluate_handle("c => c.closest('section')")
+    assert section.evaluate("s => s.querySelectorAll('.linked[data-part=edge]').length") >= 1
+    assert page.locator(".bdl-panel").is_visible()
+    explore = page.locator(f'.interactive[data-kind="explore"][data-model="{linear.id}"]')
+    explore.scroll_into_view_if_needed()
+    explore.locator('[data-role="preset"][data-n="3"]').tap()
+    assert len(json.loads(explore.get_attribute("data-points"))) == 3
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert errors == []
     context.close()

@@ -140,8 +140,7 @@ def test_notebook_is_valid_with_a_cell_per_slide(built, notebook):
 
 
 def test_every_figure_is_a_call_with_the_built_figure_as_output(built, notebook):
-    shown = [Path(src).stem or inline for src, inline in
-             re.findall(r'<img class="figure" src="([^"]+)"|<div class="interactive" data-figure="([^"]+)"', built["html"])]
+    shown = [Path(src).stem for src in re.findall(r'<img class="figure" src="([^"]+)"', built["html"])]
     cells = figure_cells(notebook)
     assert [cell.source for cell in cells] == [f'show("{figure_id}")' for figure_id in shown]
     for cell in cells:

@@ -1,13 +1,13 @@
 """The reveal.js deck: the list of slides as index.html, with the figures and libraries it loads.
 
 Markdown blocks are rendered by markdown-it-py with a few rules of our own: a figure becomes an
-<img> of the build's SVG with its alt text and size, math is left as \\(…\\) and \\[…\\] for KaTeX,
-code is highlighted by Pygments now, and the ::: layouts become the deck's grid classes.
+<img> of the build's SVG with its alt text and size (an {.interactive} one inside the element
+its scripts work on, with its controls), math is left as \\(…\\) and \\[…\\] for KaTeX, code is
+highlighted by Pygments now, and the ::: layouts become the deck's grid classes.
 """
 from __future__ import annotations
 
 import html
-import json
 import shutil
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from bdl_demo import palette
 from bdl_demo.deck.assets import SCRIPTS, copy_assets, copy_scripts
-from bdl_demo.deck.inline import inline_svg, json_script, without_links
+from bdl_demo.deck.inline import DATA_SCRIPT, interactive_data
 from bdl_demo.deck.listing import highlight, highlight_css
 from bdl_demo.deck.slides import Block, Slide, Stack, block_classes, figure_id_of, markdown
 from bdl_demo.deck.talk import environment
@@ -35,39 +35,45 @@ def write_deck(out_dir: Path, stacks: list[Stack], *, manifest: dict[str, dict],
                images_dir: Path, node_modules: Path, templates: Path, read: set[Path] | None = None,
                compiled: Path | None = None) -> None:
     """index.html, the figures it shows (in images/) and the reveal.js and KaTeX files it loads,
-    and read.html, the same slides as one page for phones."""
+    read.html, the same slides as one page for phones, and lib/bdl/ with the scripts and data that
+    make figures respond in both."""
     from bdl_demo.deck.reader import write_reader
 
     page = render_page(stacks, manifest=manifest, deck=deck, templates=templates, read=read,
-                       compiled=compiled, images_dir=images_dir)
+                       compiled=compiled)
     copy_figures(manifest, images_dir, out_dir / "images")
     copy_assets(node_modules, out_dir)
     copy_scripts(out_dir)
+    interactive = [f for stack in stacks for slide in stack for f in slide.interactive_figures]
+    atomic_write(out_dir / "lib" / "bdl" / DATA_SCRIPT, interactive_data(interactive, manifest, images_dir))
     atomic_write(out_dir / "index.html", page.encode())
     write_reader(out_dir, stacks, manifest=manifest, deck=deck, templates=templates, read=read,
                  compiled=compiled)
 
 
 def render_page(stacks: list[Stack], *, manifest: dict[str, dict], deck: dict, templates: Path,
-                read: set[Path] | None = None, compiled: Path | None = None,
-                images_dir: Path | None = None) -> str:
+                read: set[Path] | None = None, compiled: Path | None = None) -> str:
     """The whole deck as one HTML page: the page template around the rendered slides."""
-    renderer = SlideRenderer(manifest, images_dir=images_dir)
+    renderer = SlideRenderer(manifest)
     sections = "\n".join(renderer.stack(stack) for stack in stacks)
     env = environment(Path(templates).resolve(), read, autoescape=True, compiled=compiled)
     return env.get_template(PAGE).render(
-        deck=deck, slides=Markup(sections), data=Markup(renderer.parameter_data()),
-        code_css=Markup(highlight_css(".code")),
-        weight_color=palette.WEIGHT_COLOR, bias_color=palette.BIAS_COLOR, model_color=palette.MODEL_COLOR,
-        link_color=palette.LINK_COLOR, link_fill=palette.LINK_FILL, focus_color=palette.FOCUS_COLOR,
-        scripts=SCRIPTS)
+        deck=deck, slides=Markup(sections), code_css=Markup(highlight_css(".code")),
+        scripts=(DATA_SCRIPT, *SCRIPTS), **page_colors())
+
+
+def page_colors() -> dict[str, str]:
+    """The palette's colours the pages' styles use."""
+    return {"weight_color": palette.WEIGHT_COLOR, "bias_color": palette.BIAS_COLOR,
+            "model_color": palette.MODEL_COLOR, "link_color": palette.LINK_COLOR,
+            "link_fill": palette.LINK_FILL, "focus_color": palette.FOCUS_COLOR}
 
 
 def copy_figures(manifest: dict[str, dict], images_dir: Path, target: Path) -> None:
     """Copy the figure files the deck shows from images_dir; a missing file is an error."""
     target.mkdir(parents=True, exist_ok=True)
     for figure_id, entry in manifest.items():
-        if entry.get("format") == "json":  # data for the scripts: in the page already
+        if entry.get("format") == "json":  # data for the scripts: in lib/bdl/data.js
             continue
         source = images_dir / entry["file"]
         if not source.is_file():
@@ -98,12 +104,9 @@ def controls(interaction: dict) -> str:
 class SlideRenderer:
     """Slides to <section>s: markdown-it's HTML renderer with the deck's own rules."""
 
-    def __init__(self, manifest: dict[str, dict], reading: bool = False, images_dir: Path | None = None):
+    def __init__(self, manifest: dict[str, dict], reading: bool = False):
         self.manifest = manifest
         self.reading = reading  # for the reading view: twins one above the other, nothing hidden
-        self.images_dir = images_dir  # where the figures to put inline are read from
-        self.linked_models: list[str] = []  # models with a figure inline: their parameters' data go in the page
-        self.inlined: dict[str, int] = {}  # how often each figure is inline so far, for unique ids
         self.md = markdown()
         for name in ("image", "paragraph_open", "paragraph_close", "math_inline", "math_inline_double",
                      "math_block", "fence", "container_div_open", "container_div_close",
@@ -165,7 +168,7 @@ class SlideRenderer:
         if figure_id is None:
             return self.md.renderer.image(tokens, index, options, env)
         entry = self.manifest[figure_id]
-        if "interactive" in block_classes(token) and self.images_dir is not None:
+        if "interactive" in block_classes(token):
             return self._inline(figure_id, entry)
         size = f' width="{entry["width"]}" height="{entry["height"]}"' if entry.get("width") else ""
         classes = " ".join(["figure", *(block_classes(token) if _figure_paragraph_of(tokens) is None else [])])
@@ -191,30 +194,16 @@ class SlideRenderer:
         return f"{caption}</figure>\n"
 
     def _inline(self, figure_id: str, entry: dict) -> str:
-        """A figure that responds: its SVG inline, with the data and controls its scripts need."""
+        """A figure that responds: the static figure, which lib/bdl/common.js replaces by the SVG
+        itself (in lib/bdl/data.js), with the controls its scripts need."""
         model, view = (figure_id.split("-") + [""])[:2]
-        if model not in self.linked_models and f"{model}-parameters" in self.manifest:
-            self.linked_models.append(model)
-        self.inlined[figure_id] = self.inlined.get(figure_id, 0) + 1
-        prefix = f"{figure_id}-{self.inlined[figure_id]}"
         estimate = next((e for e in ("posterior", "point", "uncertainty") if figure_id.endswith(e)), "")
-        size = (entry["width"], entry["height"]) if entry.get("width") else None
-        svg = inline_svg((self.images_dir / entry["file"]).read_bytes(), prefix, entry["alt"], size)
         interaction = entry.get("interaction") or {}
-        data = json_script("figure", figure_id, interaction) if interaction else ""
-        kind = interaction.get("kind", "")
+        size = f' width="{entry["width"]}" height="{entry["height"]}"' if entry.get("width") else ""
         return (f'<div class="interactive" data-figure="{figure_id}" data-model="{model}" data-view="{view}"'
-                f' data-estimate="{estimate}" data-kind="{kind}" data-prefix="{prefix}">'
-                f"{svg}{data}{controls(interaction)}</div>")
-
-    def parameter_data(self) -> str:
-        """The parameters' summaries of every model with a figure inline, once per page."""
-        scripts = []
-        for model in self.linked_models:
-            entry = self.manifest[f"{model}-parameters"]
-            data = json.loads((self.images_dir / entry["file"]).read_text())
-            scripts.append(json_script("parameters", model, data))
-        return "\n" + "\n".join(scripts) if scripts else ""
+                f' data-estimate="{estimate}" data-kind="{interaction.get("kind", "")}">'
+                f'<img class="figure" src="images/{html.escape(entry["file"])}" alt="{html.escape(entry["alt"])}"{size}>'
+                f"{controls(interaction)}</div>")
 
     @staticmethod
     def _caption(image) -> str:
@@ -229,8 +218,7 @@ class SlideRenderer:
     def _math_block(self, tokens, index, options, env) -> str:
         token = tokens[index]
         classes = " ".join(block_classes(token))
-        latex = without_links(token.content) if self.reading else token.content
-        math = f"\\[{html.escape(' '.join(latex.split()))}\\]"
+        math = f"\\[{html.escape(' '.join(token.content.split()))}\\]"
         caption = token.attrs.get("caption")
         if caption:
             return (f'<figure class="{classes}"><div class="math">{math}</div>'

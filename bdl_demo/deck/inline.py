@@ -1,17 +1,19 @@
-"""Figures that respond: the build's SVG put inline in the page, each part that shows a parameter
-marked with it.
+"""Figures that respond: the build's SVG made ready to go inline in a page, each part that shows
+a parameter marked with it.
 
 matplotlib writes an artist's gid as an id (`edge-W1-0-3`, `cell-b2-1`, …, named from the network
 description by the figure modules); here every such id becomes `data-param="W1[0,3]"`, so hovering
 or focusing any part that shows a parameter can light up every other part that shows the same
-one. The other ids get a prefix of their own, as one page may hold the same figure twice. With
-JavaScript off the inline SVG is simply the static figure.
+one. The other ids get a prefix, as one page may show the same figure twice. The result goes in
+lib/bdl/data.js, which the deck and the reading view share; each page holds the static <img>,
+which lib/bdl/common.js replaces, so with JavaScript off the static figure is what shows.
 """
 from __future__ import annotations
 
 import html
 import json
 import re
+from pathlib import Path
 
 PARAMETER_ID = re.compile(
     r'<g id="(?P<part>[a-z]+(?:-[a-z]+)*)-(?P<name>[Wb]\d+)-(?P<i>\d+)(?:-(?P<j>\d+))?"')
@@ -21,6 +23,8 @@ METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
 ID = re.compile(r'\bid="([^"]+)"')
 REFERENCE = re.compile(r'(url\(#|xlink:href="#|href="#)([^")]+)')
 LINK = re.compile(r"\\htmlData\{[^}]*\}")
+DATA_SCRIPT = "data.js"
+PREFIX = "@@figure@@"  # in data.js, where each copy of a figure puts its own prefix
 
 
 def parameter(name: str, i: str, j: str | None) -> str:
@@ -46,10 +50,23 @@ def inline_svg(svg: bytes, prefix: str, alt: str, size: tuple[int, int] | None =
                   text, count=1)
 
 
-def json_script(kind: str, key: str, data: dict) -> str:
-    """Data for the page's scripts, in a script element the browser does not run."""
-    text = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-    return f'<script type="application/json" class="bdl-data" data-kind="{kind}" data-key="{key}">{text}</script>'
+def interactive_data(figure_ids: list[str], manifest: dict[str, dict], images_dir: Path) -> bytes:
+    """lib/bdl/data.js: each interactive figure's SVG (its ids to be prefixed per copy by the
+    script, PREFIX) and what its scripts need, and the parameters' summaries of their models — one
+    file that the deck and the reading view share, each figure once however often it is shown."""
+    figures, parameters = {}, {}
+    for figure_id in dict.fromkeys(figure_ids):
+        entry = manifest[figure_id]
+        size = (entry["width"], entry["height"]) if entry.get("width") else None
+        figures[figure_id] = {"svg": inline_svg((images_dir / entry["file"]).read_bytes(), PREFIX, entry["alt"], size),
+                              "interaction": entry.get("interaction")}
+        model = figure_id.split("-", 1)[0]
+        summaries = manifest.get(f"{model}-parameters")
+        if summaries and model not in parameters:
+            parameters[model] = json.loads((images_dir / summaries["file"]).read_text())
+    text = json.dumps({"figures": figures, "parameters": parameters}, separators=(",", ":"))
+    text = text.replace("</", "<\\/")  # the same string in JavaScript, and safe inlined in a page
+    return f"window.BDL_DATA = {text};\n".encode()
 
 
 def without_links(latex: str) -> str:

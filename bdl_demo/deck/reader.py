@@ -2,7 +2,8 @@
 
 Made from the same list of slides as the deck and by the same renderer: each slide becomes a
 section with its title, figures and text, every fragment shown, and its speaker notes as prose
-under it. KaTeX typesets the math here too, from the deck's own copy.
+under it. KaTeX typesets the math here too, from the deck's own copy, and the figures that respond
+in the deck respond here, with the same scripts and data (lib/bdl/).
 """
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from bdl_demo import palette
-from bdl_demo.deck.html import SlideRenderer
+from bdl_demo.deck.assets import SCRIPTS
+from bdl_demo.deck.html import SlideRenderer, page_colors
+from bdl_demo.deck.inline import DATA_SCRIPT
 from bdl_demo.deck.listing import highlight_css
 from bdl_demo.deck.slides import Slide, Stack
 from bdl_demo.deck.talk import environment
@@ -29,7 +31,7 @@ def write_reader(out_dir: Path, stacks: list[Stack], *, manifest: dict[str, dict
     env = environment(Path(templates).resolve(), read, autoescape=True, compiled=compiled)
     page = env.get_template(READER).render(deck=deck, slides=Markup(articles),
                                            code_css=Markup(highlight_css(".code")),
-                                           weight_color=palette.WEIGHT_COLOR, bias_color=palette.BIAS_COLOR)
+                                           scripts=(DATA_SCRIPT, *SCRIPTS), **page_colors())
     atomic_write(out_dir / READER, page.encode())
 
 

@@ -58,13 +58,14 @@ def explore_view(model: FittedModel):
     if "slope" in truth:
         plane_ax.plot([truth["slope"]], [truth["intercept"]], "x", color=palette.DATA_COLOR, markersize=12,
                       markeredgewidth=2.5, gid="truth")
-    plane_ax.set(xlim=(centre_w - spread[0], centre_w + spread[0]), ylim=(centre_b - spread[1], centre_b + spread[1]),
-                 xlabel="slope $w$", ylabel="intercept $b$")
+    wlim, blim = (centre_w - spread[0], centre_w + spread[0]), (centre_b - spread[1], centre_b + spread[1])
+    plane_ax.set(xlim=wlim, ylim=blim, xlabel="slope $w$", ylabel="intercept $b$")
     plane_ax.set_title("1 and 2 sd of the posterior", loc="left", fontsize=style.SMALL)
 
     figure.interaction = {
         "kind": "explore", "line": interaction.svg_transform(line_ax), "plane": interaction.svg_transform(plane_ax),
-        "xlim": list(xlim), "ylim": list(ylim), "xs": [float(x) for x in xs],
+        "xlim": list(xlim), "ylim": list(ylim), "wlim": list(wlim), "blim": list(blim),
+        "xs": [float(x) for x in xs],
         "x": X[:, 0].tolist(), "y": y.tolist(),
         "prior_sd": [net.prior_sd("W1"), net.prior_sd("b1")], "noise_sd": net.noise_sd, "band": BAND,
         "presets": {str(n): {"x": r["X"], "y": r["y"]} for n, r in presets.items()},

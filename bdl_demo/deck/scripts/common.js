@@ -1,17 +1,51 @@
-/* What the deck's other scripts share: the build's data in the page, the panel that answers a
-   pointer, SVG coordinates, and the rule for which keys belong to a control rather than to
-   reveal.js. Classic scripts (not ES modules), so the deck also runs from file://. */
+/* What the deck's other scripts share: the build's data (lib/bdl/data.js) and each interactive
+   figure's SVG put in place of its static image, the panel that answers a pointer, SVG
+   coordinates, and the rule for which keys belong to a control rather than to reveal.js. Classic
+   scripts (not ES modules), so the deck also runs from file://; the reading view loads them too. */
 (function () {
   "use strict";
 
   const SVG = "http://www.w3.org/2000/svg";
   const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
-  /** The JSON the build put in the page for `kind` ("figure", "parameters") and `key`. */
-  function data(kind, key, root) {
-    const script = (root || document).querySelector(
-      `script.bdl-data[data-kind="${kind}"][data-key="${key}"]`);
-    return script ? JSON.parse(script.textContent) : null;
+  const DATA = window.BDL_DATA || { figures: {}, parameters: {} }; // lib/bdl/data.js, from the build
+  const PREFIX = /@@figure@@/g;
+
+  /** What the build computed for one figure (`kind` "figure") or one model's parameters. */
+  function data(kind, key) {
+    if (kind === "parameters") return DATA.parameters[key] || null;
+    const figure = DATA.figures[key];
+    return figure ? figure.interaction : null;
+  }
+
+  /** Put each interactive figure's SVG in place of its static image, ids made unique per copy. */
+  function hydrate() {
+    const copies = {};
+    document.querySelectorAll(".interactive[data-figure]").forEach((figure) => {
+      const id = figure.dataset.figure;
+      const built = DATA.figures[id];
+      const image = figure.querySelector("img.figure");
+      if (!built || !image) return;
+      copies[id] = (copies[id] || 0) + 1;
+      const prefix = `${id}-${copies[id]}`;
+      const holder = document.createElement("div");
+      holder.innerHTML = built.svg.replace(PREFIX, prefix);
+      image.replaceWith(holder.firstElementChild);
+      figure.dataset.prefix = prefix;
+    });
+  }
+
+  /** The slide (deck) or section (reading view) a part of the page belongs to. */
+  const slideOf = (element) => element.closest("section");
+
+  /** When the page is ready: at once in the reading view, after reveal.js's start in the deck. */
+  function whenReady(start) {
+    if (window.Reveal && !Reveal.isReady()) Reveal.on("ready", start); else start();
+  }
+
+  /** Run `listener` when the deck moves to another slide (never, in the reading view). */
+  function onSlideChange(listener) {
+    if (window.Reveal) Reveal.on("slidechanged", listener);
   }
 
   /** An SVG element with attributes, appended to `parent` if given. */
@@ -69,15 +103,15 @@
     }
   }
 
-  /** Run `start` on every figure of a kind once the deck is ready. */
+  /** Run `start` on every figure of a kind once the page is ready. */
   function each(kind, start) {
-    const run = () => document.querySelectorAll(`.reveal .interactive[data-kind="${kind}"]`).forEach((figure) => {
-      const build = data("figure", figure.dataset.figure, figure);
-      if (build) start(figure, build);
-    });
-    if (window.Reveal && !Reveal.isReady()) Reveal.on("ready", run); else run();
+    whenReady(() => document.querySelectorAll(`.interactive[data-kind="${kind}"]`).forEach((figure) => {
+      const build = data("figure", figure.dataset.figure);
+      if (build && figure.querySelector("svg")) start(figure, build);
+    }));
   }
 
+  hydrate();
   window.BDL = { data, svgElement, svgPoint, toSvg, fromSvg, number, panel, ownsKey, keepGestures, each,
-                 reducedMotion };
+                 slideOf, whenReady, onSlideChange, reducedMotion };
 })();

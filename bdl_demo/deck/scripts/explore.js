@@ -60,6 +60,16 @@
       return `${i ? "L" : "M"}${p.x.toFixed(2)} ${p.y.toFixed(2)}`;
     }).join(" ");
 
+    /** A clip path to one panel's axes box (given by its data limits); its url() for clip-path. */
+    function clipTo(name, transform, xlim, ylim) {
+      const id = `${prefix}-explore-${name}`;
+      const clipPath = BDL.svgElement("clipPath", { id }, layer);
+      const corner = BDL.toSvg(transform, xlim[0], ylim[1]);
+      const far = BDL.toSvg(transform, xlim[1], ylim[0]);
+      BDL.svgElement("rect", { x: corner.x, y: corner.y, width: far.x - corner.x, height: far.y - corner.y }, clipPath);
+      return `url(#${id})`;
+    }
+
     function draw() {
       const { mean, cov } = posterior(points, build.prior_sd, build.noise_sd);
       const sd = [Math.sqrt(cov[0][0]), Math.sqrt(cov[1][1])];
@@ -71,21 +81,18 @@
       const half = build.xs.map((x) => build.band * Math.sqrt(cov[0][0] * x * x + 2 * cov[0][1] * x + cov[1][1]));
       const upper = centre.map(([x, y], i) => [x, y + half[i]]);
       const lower = centre.map(([x, y], i) => [x, y - half[i]]).reverse();
-      const clip = `url(#${prefix}-explore-clip)`;
       layer.replaceChildren();
-      const clipPath = BDL.svgElement("clipPath", { id: `${prefix}-explore-clip` }, layer);
-      const corner = BDL.toSvg(build.line, build.xlim[0], build.ylim[1]);
-      const far = BDL.toSvg(build.line, build.xlim[1], build.ylim[0]);
-      BDL.svgElement("rect", { x: corner.x, y: corner.y, width: far.x - corner.x, height: far.y - corner.y }, clipPath);
+      const clip = clipTo("line", build.line, build.xlim, build.ylim);
+      const planeClip = clipTo("plane", build.plane, build.wlim, build.blim);
       BDL.svgElement("path", { d: line([...upper, ...lower], build.line) + " Z", class: "band", fill: build.colors.model,
                                "clip-path": clip }, layer);
       BDL.svgElement("path", { d: line(centre, build.line), class: "mean", stroke: build.colors.model, "clip-path": clip }, layer);
       for (const radius of [1, 2]) {
         BDL.svgElement("path", { d: line(ellipse(mean, cov, radius), build.plane) + " Z", class: `ellipse sd${radius}`,
-                                 stroke: build.colors.model }, layer);
+                                 stroke: build.colors.model, "clip-path": planeClip }, layer);
       }
       const m = BDL.toSvg(build.plane, mean[0], mean[1]);
-      BDL.svgElement("circle", { cx: m.x, cy: m.y, r: 4, fill: build.colors.model }, layer);
+      BDL.svgElement("circle", { cx: m.x, cy: m.y, r: 4, fill: build.colors.model, "clip-path": planeClip }, layer);
       points.forEach(([x, y], i) => {
         const p = BDL.toSvg(build.line, x, y);
         BDL.svgElement("circle", { cx: p.x, cy: p.y, r: 4.5, class: "point", "data-index": i,

@@ -16,7 +16,7 @@
   }
 
   function light(part) {
-    const slide = part.closest("section");
+    const slide = BDL.slideOf(part);
     const name = part.dataset.param;
     if (!slide || (current && current[0] === slide && current[1] === name)) return;
     clear();
@@ -77,7 +77,7 @@
 
   function partOf(event) {
     const target = event.target instanceof Element ? event.target.closest("[data-param]") : null;
-    return target && target.closest(".reveal .slides section") ? target : null;
+    return target && BDL.slideOf(target) ? target : null;
   }
 
   document.addEventListener("pointerover", (event) => { const part = partOf(event); if (part) light(part); });
@@ -89,15 +89,14 @@
   });
   document.addEventListener("focusout", (event) => { if (partOf(event)) clear(); });
 
-  // The equation's symbols come from KaTeX, typeset after the deck starts: make them reachable
-  // by keyboard too, on whichever slide is shown.
-  const focusable = () => document.querySelectorAll(".reveal .math [data-param]:not([tabindex])")
+  // The equation's symbols come from KaTeX, which the deck typesets as it starts: make them
+  // reachable by keyboard too, on whichever slide is shown.
+  const focusable = () => document.querySelectorAll(".math [data-param]:not([tabindex])")
     .forEach((symbol) => symbol.setAttribute("tabindex", "0"));
-  const ready = () => {
+  BDL.whenReady(() => {
     focusable();
-    Reveal.on("slidechanged", () => { clear(); focusable(); });
-  };
-  if (window.Reveal) { if (Reveal.isReady()) ready(); else Reveal.on("ready", ready); }
+    BDL.onSlideChange(() => { clear(); focusable(); });
+  });
 
   window.BDL.linked = { related, describe };
 })();

@@ -18,7 +18,7 @@
     let timer = null;
 
     function diagram() {
-      const slide = figure.closest("section");
+      const slide = BDL.slideOf(figure);
       return slide ? slide.querySelector(".interactive[data-view='diagram']") : null;
     }
 
@@ -62,7 +62,7 @@
     slider.addEventListener("input", () => { stop(); show(Number(slider.value)); });
     keep.addEventListener("change", () => show(Number(slider.value)));
     play.addEventListener("click", toggle);
-    Reveal.on("slidechanged", stop);
+    BDL.onSlideChange(stop);
     controls.hidden = false;
     show(0);
   }
