@@ -53,8 +53,9 @@ def timed(command: list[str], cwd: Path, env: dict) -> float:
     started = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command[:4])} … failed:\n{done.stderr[-2000:]}")
+    # jupyter-cache exits 0 when a notebook fails and lists it under "errored:"
+    if done.returncode != 0 or re.search(r"^(errored|excepted):\n- ", done.stdout, re.M):
+        raise SystemExit(f"{' '.join(command[:4])} … failed:\n{(done.stderr + done.stdout)[-2000:]}")
     return seconds
 
 
@@ -121,17 +122,19 @@ def nbconvert(scratch: Scratch, folder: Path, notebook: str = "talk.ipynb") -> f
                   "--output-dir", str(scratch.dir / "nbconvert-out")], folder, scratch.env())
 
 
-def jcache(jcache_bin: Path, scratch: Scratch, folder: Path, *words: str) -> float:
-    return timed([str(jcache_bin), "project", "-p", str(scratch.dir / "jcache"), *words], folder, scratch.env())
+def jcache(jcache_bin: Path, scratch: Scratch, folder: Path, group: str, *words: str) -> float:
+    return timed([str(jcache_bin), group, "-p", str(scratch.dir / "jcache"), *words], folder, scratch.env())
 
 
 def jcache_execute(jcache_bin: Path, scratch: Scratch, folder: Path) -> float:
-    return jcache(jcache_bin, scratch, folder, "execute")
+    return jcache(jcache_bin, scratch, folder, "project", "execute")
 
 
 def jcache_prepare(jcache_bin: Path, scratch: Scratch, folder: Path) -> None:
-    jcache(jcache_bin, scratch, folder, "add", *sorted(p.name for p in folder.glob("m_*.ipynb")
-                                                       if not p.stem.endswith("_mod")))
+    """The four model notebooks added to a project (its folder made first: jcache would ask)."""
+    (scratch.dir / "jcache").mkdir()
+    jcache(jcache_bin, scratch, folder, "notebook", "add", *sorted(p.name for p in folder.glob("m_*.ipynb")
+                                                                   if not p.stem.endswith("_mod")))
 
 
 # --- the run -----------------------------------------------------------------------------------

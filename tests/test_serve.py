@@ -1,6 +1,7 @@
 """The preview server: what it serves, what it refuses, and rebuild → reload (no PyMC involved)."""
 import _thread
 import http.client
+import json
 import re
 import socket
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bdl_demo.build.serve import (EVENTS_PATH, RELOAD_SCRIPT, PreviewServer, RebuildError, ServeError,
-                                  changes_to, rebuild_command, serve)
+                                  WarmRebuild, changes_to, serve)
 
 SECRET = "top-secret-do-not-serve"
 
@@ -312,7 +313,37 @@ def test_impossible_paths_get_404_or_414_not_an_empty_reply(project):
         assert get(port, "/" + "a/" * 1500)[0] == 414
 
 
-def test_rebuild_command_raises_on_failure():
-    rebuild_command([sys.executable, "-c", "pass"])()
-    with pytest.raises(RebuildError, match="status 3"):
-        rebuild_command([sys.executable, "-c", "raise SystemExit(3)"])()
+def test_warm_rebuild_runs_the_script_with_fresh_project_code_and_raises_on_failure(tmp_path):
+    seen = tmp_path / "seen.json"
+    script = tmp_path / "build.py"
+    script.write_text("import json, sys\n"
+                      f"open({str(seen)!r}, 'w').write(json.dumps([sys.argv[1:], sorted(sys.modules)]))\n"
+                      "sys.exit(3 if sys.argv[1:] == ['fail'] else 0)\n")
+    rebuild = WarmRebuild([sys.executable, str(script), "--out", "x"])
+    try:
+        assert not seen.exists()  # started ahead, it waits for the save
+        rebuild()
+        args, modules = json.loads(seen.read_text())
+        assert args == ["--out", "x"]
+        assert "jinja2" in modules and "numpy" in modules  # the build's libraries are loaded …
+        assert not [name for name in modules if name.startswith("bdl_demo")]  # … the project's code is not
+        seen.unlink()
+        rebuild()  # the next process was started when the last one ended
+        assert seen.exists()
+    finally:
+        rebuild.close()
+    failing = WarmRebuild([sys.executable, str(script), "fail"])
+    try:
+        with pytest.raises(RebuildError, match="status 3"):
+            failing()
+    finally:
+        failing.close()
+
+
+def test_a_warm_rebuild_that_is_never_used_exits_without_running(tmp_path):
+    script = tmp_path / "build.py"
+    script.write_text(f"open({str(tmp_path / 'ran')!r}, 'w')\n")
+    rebuild = WarmRebuild([sys.executable, str(script)])
+    process = rebuild.waiting
+    rebuild.close()
+    assert process.returncode == 0 and not (tmp_path / "ran").exists()

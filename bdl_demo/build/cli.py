@@ -241,7 +241,7 @@ def _extras(args: argparse.Namespace, staging: Path, stacks, models, figures, im
 
 def _serve(args: argparse.Namespace) -> None:
     """Preview the deck; each rebuild runs build.py afresh, so edits to bdl_demo's code apply too."""
-    from bdl_demo.build.serve import rebuild_command, serve
+    from bdl_demo.build.serve import WarmRebuild, serve
 
     from bdl_demo.build.cache import cache_dir
     from bdl_demo.build.inputs import record_path, recorded_inputs
@@ -249,8 +249,11 @@ def _serve(args: argparse.Namespace) -> None:
     quiet = [] if args.verbose or args.quiet else ["-q"]  # the server reports each rebuild itself
     command = [sys.executable, str(PROJECT / "build.py"), *quiet, *rebuild_flags(args)]
     record = record_path(cache_dir(), Path(args.out).resolve())
-    serve(rebuild_command(command), args.out, lambda: recorded_inputs(record), port=args.port,
-          log=_logger(False))
+    rebuild = WarmRebuild(command)
+    try:
+        serve(rebuild, args.out, lambda: recorded_inputs(record), port=args.port, log=_logger(False))
+    finally:
+        rebuild.close()
 
 
 def rebuild_flags(args: argparse.Namespace) -> list[str]:

@@ -388,19 +388,42 @@ def _ctrl_c_as_keyboard_interrupt():
         yield previous
 
 
-def rebuild_command(command: list[str]) -> Callable[[], None]:
-    """A rebuild that runs `command` (e.g. build.py without --serve) in a fresh Python process,
-    so edits to bdl_demo's own modules take effect; raises RebuildError when it fails."""
-    def rebuild() -> None:
-        process = subprocess.Popen(command)
+class WarmRebuild:
+    """rebuild() for the preview: `python script ARGS…` run by a process started ahead, which has
+    Python up and the build's libraries imported by the time a file is saved (see warm.py); the
+    next one starts as soon as a rebuild ends. Raises RebuildError when the build fails."""
+
+    def __init__(self, command: list[str]):
+        self.command = [command[0], str(Path(__file__).with_name("warm.py")), *command[1:]]
+        self.waiting = self._start()
+
+    def _start(self) -> subprocess.Popen:
+        return subprocess.Popen(self.command, stdin=subprocess.PIPE, text=True)
+
+    def __call__(self) -> None:
+        process, self.waiting = self.waiting, None
+        try:
+            process.stdin.write("go\n")
+            process.stdin.close()
+        except OSError:  # it died while waiting: start one now
+            process.wait()
+            process = self._start()
+            process.communicate("go\n")
         try:
             status = process.wait()
         except BaseException:  # Ctrl-C: give the build time to remove its staging folder
             _finish(process)
             raise
+        self.waiting = self._start()
         if status != 0:
             raise RebuildError(f"the build exited with status {status}")
-    return rebuild
+
+    def close(self) -> None:
+        """Let the process that waits for the next save exit (its input ends)."""
+        if self.waiting is not None:
+            self.waiting.stdin.close()
+            _finish(self.waiting)
+            self.waiting = None
 
 
 def _finish(process: subprocess.Popen) -> None:
