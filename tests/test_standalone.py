@@ -7,7 +7,9 @@ tests fail rather than skip.
 from __future__ import annotations
 
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -107,6 +109,25 @@ def test_every_figure_is_inlined_and_loaded(opened):
         "[...document.images].map(i => ({src: i.src.slice(0, 30), width: i.naturalWidth}))")
     assert len(images) >= 20
     assert [i for i in images if not i["src"].startswith("data:image/") or not i["width"]] == []
+
+
+def test_each_svg_figure_is_its_file_read_back_exactly(alone, real_deck):
+    class Sources(HTMLParser):  # unescapes attribute values as a browser does
+        def __init__(self):
+            super().__init__()
+            self.sources = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "img":
+                self.sources.append(dict(attrs)["src"])
+
+    parser = Sources()
+    parser.feed(alone["file"].read_text(encoding="utf-8"))
+    svgs = [unquote(src.split(",", 1)[1]) for src in parser.sources if src.startswith("data:image/svg+xml,")]
+    files = {path.read_text(encoding="utf-8") for path in (real_deck / "images").glob("*.svg")}
+    assert len(svgs) >= 20
+    assert all(svg in files for svg in svgs)
+    assert any(c in svg for svg in svgs for c in '"#&\n')  # the characters that must be escaped occur
 
 
 def test_speaker_view_opens_with_the_notes(opened):
