@@ -34,10 +34,11 @@ def reliability(model: FittedModel):
                 color=palette.METHOD_COLORS[name], markersize=8, linewidth=2, gid=f"reliability-{name}",
                 label=f"{LABELS[name]} (ECE {metrics[name]['ece']:.3f})",
                 markerfacecolor="white" if name == "map" else palette.METHOD_COLORS[name])
-    low = min(b["confidence"] for name in metrics for b in metrics[name]["reliability"] if b["count"])
+    shown = [b for name in metrics for b in metrics[name]["reliability"] if b["count"]]
+    low = min(min(b["confidence"], b["accuracy"]) for b in shown)  # a small test set can be far off
     start = max(0.0, np.floor(low * 10) / 10 - 0.05)
     ax.set(xlim=(start, 1.0), ylim=(start, 1.02), xlabel="confidence (top probability)", ylabel="accuracy")
-    ax.legend(loc="upper left", frameon=False)
+    ax.legend(loc="best", frameon=True, framealpha=0.9, edgecolor="white")  # over a line, still read
     ax.set_title("calibration on held-out data", loc="left")
     alt = (f"Reliability diagram of the {model.id} model on held-out data: accuracy against confidence "
            "in 15 bins; " + "; ".join(f"{LABELS[n]} expected calibration error {m['ece']:.3f}"

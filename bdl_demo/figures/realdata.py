@@ -5,6 +5,8 @@ numbers on the slides are the model's own.
 """
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from matplotlib.colors import to_rgba
 from matplotlib.patches import Patch
@@ -120,8 +122,12 @@ def examples(model: FittedModel):
     ax.set_yticks(range(data.n_classes), labels=data.class_names)
     names = data.feature_names or tuple(f"feature {i + 1}" for i in range(data.n_inputs))
     shown = round_ticks(len(names), most=14)
-    ax.set_xticks([t - 1 for t in shown], labels=[names[t - 1] for t in shown], rotation=60,
-                  ha="right", fontsize=style.SMALL)
+    if len(shown) <= 6:  # room to write them across, on two lines if need be
+        ax.set_xticks([t - 1 for t in shown], labels=[textwrap.fill(names[t - 1], 14) for t in shown],
+                      fontsize=style.SMALL)
+    else:
+        ax.set_xticks([t - 1 for t in shown], labels=[names[t - 1] for t in shown], rotation=60,
+                      ha="right", fontsize=style.SMALL)
     ax.set_title("each class's average example, feature by feature", loc="left", fontsize=style.MEDIUM)
     alt = (f"The average of each of the {data.n_classes} classes over the {data.n_inputs} standardised "
            f"features of the {model.id} data (red above the overall mean, blue below).")
@@ -242,13 +248,18 @@ def least_sure(model: FittedModel):
     unsure = np.argsort(-common.entropy(mean), kind="stable")[:N_UNSURE]
     figure = style.new_figure(style.FULL)
     width = 0.94 / N_UNSURE
+    # Class names go under the bars when they fit there (digits' "0"…"9"), else their numbers.
+    names = data.class_names
+    short = len("".join(names)) <= 12
     for k, row in enumerate(unsure):
         left = 0.05 + k * width
         image_ax = figure.add_axes((left + 0.2 * width, 0.55, 0.6 * width, 0.36))
         _digit_image(image_ax, data, row)
         bars_ax = figure.add_axes((left, 0.17, 0.8 * width, 0.3))
-        _predictive_bars(bars_ax, mean[row], sd[row], data.y_test[row], data.class_names, k == 0)
-    figure.text(0.5, 0.03, "bars: posterior mean probability ± sd; black: the true class",
+        _predictive_bars(bars_ax, mean[row], sd[row], data.y_test[row],
+                         names if short else [str(c) for c in range(len(names))], k == 0)
+    key = "" if short else "; classes " + ", ".join(f"{c} {name}" for c, name in enumerate(names))
+    figure.text(0.5, 0.03, f"bars: posterior mean probability ± sd; black: the true class{key}",
                 ha="center", fontsize=style.SMALL)
     return figure, _unsure_alt(model, unsure, mean)
 
