@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from importlib import metadata
 from pathlib import Path
 
+from bdl_demo.build.cache import library_versions
 from bdl_demo.files import atomic_write
 
 PACKAGE = Path(__file__).resolve().parent.parent  # bdl_demo/: any of its modules may run in a build
@@ -53,19 +53,9 @@ def same(path: Path, recorded: list | None) -> bool:
     return hashlib.sha256(path.read_bytes()).hexdigest() == recorded[2]
 
 
-def library_versions() -> dict[str, str]:
-    versions = {}
-    for name in LIBRARIES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "absent"
-    return versions
-
-
 def write_record(path: Path, *, flags: dict, inputs: list[Path], outputs: list[Path]) -> None:
     """Record what this build read and wrote (called once the new deck is in place)."""
-    record = {"flags": flags, "libraries": library_versions(),
+    record = {"flags": flags, "libraries": library_versions(LIBRARIES),
               "inputs": {str(p): stamp(p) for p in sorted(set(inputs))},
               "outputs": {str(p): stamp(p) for p in sorted(set(outputs))}}
     atomic_write(path, json.dumps(record, indent=1).encode())
@@ -78,7 +68,7 @@ def unchanged(path: Path, flags: dict) -> bool:
         files = {**record["inputs"], **record["outputs"]}
     except (OSError, ValueError, KeyError, TypeError):
         return False
-    if record.get("flags") != flags or record.get("libraries") != library_versions():
+    if record.get("flags") != flags or record.get("libraries") != library_versions(LIBRARIES):
         return False
     return all(same(Path(name), recorded) for name, recorded in files.items())
 

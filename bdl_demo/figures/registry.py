@@ -152,13 +152,14 @@ def render(spec: FigureSpec, models: dict[str, FittedModel]) -> tuple[bytes, dic
         if isinstance(figure, bytes):  # made by other means: SVG by segno (the QR code), or data
             is_svg = figure.lstrip().startswith((b"<?xml", b"<svg"))
             return figure, {"alt": alt, "format": "svg" if is_svg else "json", **(svg_size(figure) if is_svg else {})}
-        if not getattr(figure, "interaction", None):  # a responding figure's coordinates stay as drawn
+        interaction = getattr(figure, "interaction", None)  # what the deck's scripts need to make it respond
+        if not interaction:  # a responding figure's coordinates stay as drawn
             style.fit_inside(figure)
         data = style.svg_bytes(figure)
     width, height = (round(v * style.PX_PER_INCH) for v in figure.get_size_inches())
     meta = {"alt": alt, "width": width, "height": height}
-    if getattr(figure, "interaction", None):  # what the deck's scripts need to make it respond
-        meta["interaction"] = figure.interaction
+    if interaction:
+        meta["interaction"] = interaction
     return data, meta
 
 

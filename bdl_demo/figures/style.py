@@ -82,35 +82,33 @@ def fit_inside(figure: Figure, margin: float = 0.005) -> None:
     """Move axes edges in until every axes' labels lie inside the figure.
 
     Figures are laid out by hand for the bundled data sets; a user's data set brings its own class
-    and feature names, which may be longer and would be cut at the figure's edge. Axes laid out
-    side by side or one above the other (a matrix and its colour bar) move together, so they stay
-    aligned. Axes without axis lines (diagrams) are left alone.
+    and feature names, which may be longer and would be cut at the figure's edge. Axes in one row
+    (a matrix and its colour bar) take the same vertical inset, so they stay level. Axes without
+    axis lines (diagrams) are left alone.
     """
     axes = [ax for ax in figure.axes if ax.axison]
-    if not axes:
-        return
     renderer = figure.canvas.get_renderer()
     to_figure = figure.transFigure.inverted()
     boxes = {ax: ax.get_position() for ax in axes}
-    outside = {ax: ax.get_tightbbox(renderer).transformed(to_figure) for ax in axes}
+    insets = {}  # how far each axes' labels stick out: left, bottom, right, top
     for ax in axes:
-        box, tight = boxes[ax], outside[ax]
-        left, bottom = max(0.0, margin - tight.x0), max(0.0, margin - tight.y0)
-        right, top = max(0.0, tight.x1 - 1 + margin), max(0.0, tight.y1 - 1 + margin)
+        tight = ax.get_tightbbox(renderer).transformed(to_figure)
+        insets[ax] = [max(0.0, margin - tight.x0), max(0.0, margin - tight.y0),
+                      max(0.0, tight.x1 - 1 + margin), max(0.0, tight.y1 - 1 + margin)]
+    for ax in axes:
+        box = boxes[ax]
+        row = [other for other in axes  # the axes level with this one take the same vertical inset
+               if abs(boxes[other].y0 - box.y0) < 1e-6 and abs(boxes[other].y1 - box.y1) < 1e-6]
+        left, right = insets[ax][0], insets[ax][2]
+        bottom, top = (max(insets[other][k] for other in row) for k in (1, 3))
         if not (left or bottom or right or top):
             continue
-        for other in axes:  # the axes in the same row take the same vertical inset, and so on
-            other_box = other.get_position()
-            x0, x1, y0, y1 = other_box.x0, other_box.x1, other_box.y0, other_box.y1
-            if (bottom or top) and abs(boxes[other].y0 - box.y0) < 1e-6 and abs(boxes[other].y1 - box.y1) < 1e-6:
-                y0, y1 = y0 + bottom, y1 - top
-            if (left or right) and other is ax:
-                x0 += left
-                if x1 - right - x0 > 0.5 * box.width:
-                    x1 -= right
-                else:  # a colour bar: moved in, not squeezed
-                    x0, x1 = x0 - right, x1 - right
-            other.set_position((x0, y0, x1 - x0, y1 - y0))
+        x0, x1 = box.x0 + left, box.x1
+        if x1 - right - x0 > 0.5 * box.width:
+            x1 -= right
+        else:  # a colour bar: moved in, not squeezed
+            x0, x1 = x0 - right, x1 - right
+        ax.set_position((x0, box.y0 + bottom, x1 - x0, box.height - bottom - top))
 
 
 PATH_DATA = re.compile(rb' d="([^"]*)"')
