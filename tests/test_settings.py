@@ -227,3 +227,11 @@ def test_any_value_anywhere_is_valid_or_one_line(tmp_path, section, key, value):
         for model in loaded.models.values():
             assert all(1 <= w <= 256 for w in model.hidden)
             assert 0 < model.weight_prior <= 100 and 0 < model.learning_rate <= 1
+
+
+def test_a_value_with_a_line_break_is_shown_escaped_in_its_one_line_error(tmp_path):
+    path = tmp_path / "deck.toml"
+    path.write_text(BASE.replace("[models.alpha]\n", '[models.alpha]\ntitle = "two\\nlines"\n', 1))
+    with pytest.raises(SettingsError) as raised:
+        load_settings(path)
+    assert "\n" not in str(raised.value) and 'title = "two\\nlines"' in str(raised.value)

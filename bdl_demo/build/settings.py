@@ -6,6 +6,7 @@ what is allowed — before anything is fitted or written.
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 import tomllib
@@ -347,7 +348,7 @@ def _show(value) -> str:
     if isinstance(value, dict):
         return "{…}"
     if isinstance(value, str) and value not in ("(missing)", "{…}"):
-        return f'"{value[:60]}"'
+        return json.dumps(value[:60], ensure_ascii=False)  # quoted, a line break shown as \n
     text = str(value).lower() if isinstance(value, bool) else str(value)
     return text if len(text) <= 60 else text[:57] + "…"
 
