@@ -83,3 +83,46 @@ def test_short_class_names_stay_under_the_bars():
     figure = drawn(digits, "unsure")
     bars = [ax for ax in figure.axes if ax.patches]
     assert [t.get_text() for t in bars[0].get_xticklabels()] == [str(d) for d in range(10)]
+
+
+def every_figure():
+    """Every figure the talk asks for, for the made-up models of the figure tests."""
+    from test_figures_text import MODELS, all_specs
+
+    return [(spec, MODELS) for spec in all_specs()]
+
+
+@pytest.mark.parametrize("spec,models", every_figure(), ids=lambda value: getattr(value, "id", ""))
+def test_nothing_any_figure_writes_sticks_out(spec, models):
+    from bdl_demo.figures import style
+
+    draw = getattr(importlib.import_module(f"bdl_demo.figures.{spec.module}"), spec.function)
+    with style.slide_style():
+        figure, _ = draw(*([models[spec.model]] if spec.model else []), **spec.options)
+        if not getattr(figure, "interaction", None):  # as the build does
+            style.fit_inside(figure)
+        figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    inside = figure.bbox.padded(0.5)
+    for ax in figure.axes:
+        if ax.axison:
+            box = ax.get_tightbbox(renderer)
+            assert inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1), \
+                f"{spec.id}: {ax.get_title(loc='left') or ax.get_title()!r} axes stick out: {box}"
+
+
+def test_an_unsettled_advi_loss_says_so_inside_the_figure():
+    from bdl_demo.figures import checks, style
+
+    model = synthetic_model("deepnet")
+    model.companions["advi"].diagnostics.update(converged=False, loss_change=0.015)
+    with style.slide_style():
+        figure, _ = checks.advi_loss(model)
+        style.fit_inside(figure)
+        figure.canvas.draw()
+    ax = figure.axes[0]
+    title = ax.get_title(loc="left")
+    assert title.startswith("not settled") and "1.5 %" in title
+    box = ax.get_tightbbox(figure.canvas.get_renderer())
+    inside = figure.bbox.padded(0.5)
+    assert inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1), box
