@@ -5,7 +5,7 @@ from conftest import model_where
 
 from bdl_demo.model import uncertainty
 from bdl_demo.model.alternatives import dropout_draws
-from bdl_demo.model.evaluation import class_probabilities
+from bdl_demo.model.predictive import class_probabilities
 from bdl_demo.model.network import Layer, Network
 
 NET = Network(2, 3, hidden=(Layer(6, "tanh"), Layer(5, "tanh")), output="softmax")

@@ -10,6 +10,7 @@ from bdl_demo.model.data import Dataset
 from bdl_demo.model.evaluation import evaluate
 from bdl_demo.model.fit import Fit, FittedModel
 from bdl_demo.model.network import Layer, Network
+from synthetic_deck import made_up_laplace_fit
 
 MODEL_IDS = ("linear", "logistic", "deepnet", "digits")
 
@@ -51,11 +52,11 @@ def synthetic_model(model_id: str, net: Network | None = None, seed: int = 0, n_
     data = synthetic_dataset(model_id, rng, net.n_inputs)
     point = {m.name: rng.normal(size=m.shape) for m in net.matrices()}
     draws = {k: v + 0.3 * rng.normal(size=(n_draws, *v.shape)) for k, v in point.items()}
-    method = "laplace" if net.hidden else "nuts"
-    diagnostics = ({"map_converged": True, "tau": 1000.0, "tau_chosen_by": "validation",
-                    "map_loss": list(np.geomspace(300, 100, 50))} if net.hidden else
-                   {"map_converged": True, "r_hat_max": 1.003, "ess_bulk_min": 800.0, "divergences": 0})
-    fit = Fit(method, f"{model_id}-{seed}", map=point, draws=draws, diagnostics=diagnostics, seconds=2.0)
+    if net.hidden:  # a Laplace posterior with a made-up curvature, its prior chosen by its evidence
+        fit = made_up_laplace_fit(net, point, rng, f"{model_id}-{seed}", n_draws, seed)
+    else:
+        fit = Fit("nuts", f"{model_id}-{seed}", map=point, draws=draws, seconds=2.0, diagnostics={
+            "map_converged": True, "r_hat_max": 1.003, "ess_bulk_min": 800.0, "divergences": 0})
     advi = Fit("advi", f"{model_id}-{seed}-advi", map=point,
                draws={k: v + 0.2 * rng.normal(size=(n_draws, *v.shape)) for k, v in point.items()},
                diagnostics={"converged": True, "loss_change": 0.003, "elbo_final": -10.0, "iterations": 300},
@@ -213,9 +214,11 @@ def test_weight_maps_have_round_evenly_spaced_ticks():
 def test_equal_priors_are_named_once():
     from bdl_demo.figures.matrix import _footer
 
-    z_prime, cells = _footer(synthetic_model("deepnet"), "posterior")
+    model = synthetic_model("deepnet")
+    z_prime, cells = _footer(model, "posterior", 3.0, numbers=False)
     assert "Z'" in z_prime and "W + b" in z_prime
-    assert "N(0, 1²) for every weight and bias" in cells
+    prior = model.net.weight_sd / model.fit.diagnostics["tau"] ** 0.5  # the prior the evidence chose
+    assert f"N(0, {prior:.3g}²) for every weight and bias" in cells and "from −3.0 to 3.0" in cells
 
 
 def test_first_layer_units_show_one_mean_and_one_sd_image_each():
@@ -223,7 +226,7 @@ def test_first_layer_units_show_one_mean_and_one_sd_image_each():
     svg, meta = render_svg("digits-units", models)
     units = models["digits"].net.widths[1]
     assert len(svg_ids(svg, "unit-mean-")) == units and len(svg_ids(svg, "unit-sd-")) == units
-    assert f"prior sd of {models['digits'].net.weight_sd:g}" in meta["alt"]
+    assert f"prior sd of {models['digits'].prior_net.prior_sd('W1'):.2g}" in meta["alt"]
 
 
 def test_the_data_figure_shows_three_labelled_examples_per_class():

@@ -4,8 +4,10 @@ import pytest
 
 from conftest import model_where
 
-from bdl_demo.model.evaluation import accuracy, class_probabilities, predictive_summary
+from bdl_demo.model.evaluation import accuracy
+from bdl_demo.model.predictive import class_probabilities, draw_probabilities, predictive_summary
 from bdl_demo.model.exact import linear_posterior
+from bdl_demo.model.fit import Fit
 
 
 def test_linear_posterior_matches_the_exact_conjugate_posterior(draft_models):
@@ -41,7 +43,7 @@ def test_logistic_map_equals_l2_penalised_logistic_regression(draft_models):
 
 def test_deep_net_on_a_plane_is_accurate_on_held_out_data(draft_models):
     deep = model_where(draft_models, "deep net on a plane")
-    mean, _ = predictive_summary(deep.net, deep.fit.draws, deep.data.X_test)
+    mean, _ = predictive_summary(deep.net, deep.fit, deep.data.X_test)
     assert accuracy(mean, deep.data.y_test) >= 0.9
     advi = deep.companions["advi"]
     assert advi.loss[-len(advi.loss) // 10:].mean() < advi.loss[:100].mean()  # ADVI did not stall
@@ -67,7 +69,7 @@ def test_the_laplace_posterior_of_a_linear_gaussian_model_is_the_exact_posterior
     net = Network(1, 1, weight_sd=1.0, bias_sd=2.0, noise_sd=0.5)
     mean, covariance = linear_posterior(net, data.X_train, data.y_train)
     at_mode = {"W1": mean[:1].reshape(1, 1), "b1": mean[1:]}
-    draws, diagnostics = laplace(net, data.X_train, data.y_train, at_mode, draws=20000, seed=1, tau=1.0)
+    draws, diagnostics, _ = laplace(net, data.X_train, data.y_train, at_mode, draws=20000, seed=1, tau=1.0)
     samples = np.column_stack([draws["W1"][:, 0, 0], draws["b1"][:, 0]])
     exact_sd = np.sqrt(np.diag(covariance))
     np.testing.assert_allclose(samples.mean(axis=0), mean, atol=0.03 * exact_sd.max())
@@ -91,13 +93,12 @@ def test_the_far_field_claim_is_what_was_measured(draft_models):
     """The moons slide says whether the posterior flags far-away points: the number behind it is
     recomputed here from the draws, and compared with the MAP's."""
     from bdl_demo.model import uncertainty
-    from bdl_demo.model.evaluation import ood_sets, subsample
+    from bdl_demo.model.evaluation import ood_sets
 
     deep = model_where(draft_models, "deep net on a plane")
     far = ood_sets(deep.data)["far"]
-    draws = subsample(deep.fit.draws, 600)
-    inside = uncertainty.epistemic(class_probabilities(deep.net, draws, deep.data.X_test))
-    outside = uncertainty.epistemic(class_probabilities(deep.net, draws, far))
+    inside = uncertainty.epistemic(draw_probabilities(deep.net, deep.fit, deep.data.X_test, 600))
+    outside = uncertainty.epistemic(draw_probabilities(deep.net, deep.fit, far, 600))
     measured = deep.evaluation.numbers["metrics"]["posterior"]["ood_auroc"]["far"]["mutual_information"]
     assert uncertainty.auroc(inside, outside) == pytest.approx(measured)
     map_far = deep.evaluation.numbers["metrics"]["map"]["ood_auroc"]["far"]
@@ -170,7 +171,7 @@ def test_report_has_accuracy_for_classifiers(draft_models):
     assert classifiers
     for model in classifiers:
         summary = fit_summary(model)
-        mean, _ = predictive_summary(model.net, model.fit.draws, model.data.X_test)
+        mean, _ = predictive_summary(model.net, model.fit, model.data.X_test)
         assert summary["test_accuracy"] == accuracy(mean, model.data.y_test)
         point = class_probabilities(model.net, model.fit.map, model.data.X_test)
         assert summary["test_accuracy_map"] == accuracy(point, model.data.y_test)
@@ -196,8 +197,13 @@ def test_predictive_summary_matches_a_direct_computation(n_classes):
     net = Network(3, 1 if n_classes == 2 else n_classes, hidden=(Layer(4, "tanh"),), output=output)
     draws = {m.name: rng.normal(size=(230, *m.shape)) for m in net.matrices()}
     X = rng.normal(size=(9, 3))
-    p = class_probabilities(net, draws, X)
-    mean, sd = predictive_summary(net, draws, X, chunk=100)
-    np.testing.assert_allclose(mean, p.mean(axis=0), atol=1e-12)
-    np.testing.assert_allclose(sd, p.std(axis=0, ddof=1), atol=1e-9)
-    np.testing.assert_allclose(mean.sum(axis=-1), 1.0)
+    for fit in (Fit("advi", "k", {}, draws), Fit("laplace", "k", {k: v[0] for k, v in draws.items()}, draws,
+                                                 {"predictive": "linearised"})):
+        p = draw_probabilities(net, fit, X)
+        expected = net.linearised(fit.map, draws, X) if fit.linearised else net.forward(draws, X)
+        np.testing.assert_allclose(p, class_probabilities(net, draws, X) if not fit.linearised else
+                                   (np.concatenate([1 - expected, expected], -1) if n_classes == 2 else expected))
+        mean, sd = predictive_summary(net, fit, X, chunk=100)
+        np.testing.assert_allclose(mean, p.mean(axis=0), atol=1e-12)
+        np.testing.assert_allclose(sd, p.std(axis=0, ddof=1), atol=1e-9)
+        np.testing.assert_allclose(mean.sum(axis=-1), 1.0)

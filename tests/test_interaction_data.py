@@ -79,7 +79,7 @@ def test_a_deep_nets_player_carries_each_draws_weights_for_its_diagram():
     data = meta["interaction"]
     assert len(data["draws"]["W2[0,0]"]) == len(data["paths"])
     assert data["edges"]["scale"] > 0
-    from bdl_demo.model.evaluation import subsample
+    from bdl_demo.model.predictive import subsample
     from bdl_demo.figures.fitted import N_LINES
 
     few = subsample(models["deepnet"].fit.draws, N_LINES)

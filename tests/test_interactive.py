@@ -287,7 +287,7 @@ def test_adding_a_point_narrows_the_band_there_and_matches_exact_py(page, draft_
 
 
 def test_the_probe_shows_p_over_the_draws_beside_the_map(page, draft_models):
-    from bdl_demo.model.evaluation import class_probabilities
+    from bdl_demo.model.predictive import class_probabilities
 
     deep = model_where(draft_models, "deep net on a plane")
     slide = show_figure(page, "probe", deep.id)

@@ -88,6 +88,11 @@ BAD = {
     "two models titled alike": (BASE + '\n[models.gamma]\ndata = "iris"\ntitle = "Same"\n'
                                        '\n[models.delta]\ndata = "wine"\ntitle = "Same"\n',
                                 ["[models.gamma] and [models.delta] clash", '"Same"'], "[models.delta]"),
+    "a rule for τ that does not exist": (with_change('inference = "advi"', 'inference = "laplace"\ntau = "cold"'),
+                                          ['[models.beta] tau = "cold"', '"evidence"', '"validation"', "1e+06"],
+                                          'tau = "cold"'),
+    "a τ of zero": (with_change('inference = "advi"', 'inference = "laplace"\ntau = 0'),
+                    ["[models.beta] tau = 0", "a number above 0"], "tau = 0"),
     "a profile without draws": (with_change("draws = 100\n", ""),
                                 ["[quality.draft] draws = (missing)"], "[quality.draft]"),
 }
@@ -125,6 +130,20 @@ def test_non_utf8_is_one_line(tmp_path):
     with pytest.raises(SettingsError, match=r":4: not UTF-8 text .*save the file as UTF-8") as error:
         load_settings(path)
     assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("value,expected", [('"evidence"', "evidence"), ('"validation"', "validation"),
+                                            ("1000", 1000.0), ("0.5", 0.5)])
+def test_tau_is_a_rule_or_a_number(tmp_path, value, expected):
+    path = tmp_path / "deck.toml"
+    path.write_text(with_change('inference = "advi"', f'inference = "laplace"\ntau = {value}'))
+    assert load_settings(path).models["beta"].tau == expected
+
+
+def test_the_evidence_chooses_tau_unless_told_otherwise(tmp_path):
+    path = tmp_path / "deck.toml"
+    path.write_text(BASE)
+    assert load_settings(path).models["beta"].tau == "evidence"
 
 
 def test_any_ids_in_the_order_of_the_file(tmp_path):
@@ -191,7 +210,7 @@ TOML_VALUES = st.one_of(
     st.lists(st.floats(allow_nan=False), max_size=3))
 KEYS = ["data", "hidden", "activation", "output", "weight_prior", "bias_prior", "noise", "n_samples",
         "inference", "learning_rate", "batch_size", "advi_iterations_scale", "title", "data_path",
-        "download", "seed", "draws", "tune", "chains", "advi_iterations", "nonsense"]
+        "download", "seed", "draws", "tune", "chains", "advi_iterations", "tau", "nonsense"]
 
 
 def toml_value(value) -> str:
@@ -227,6 +246,7 @@ def test_any_value_anywhere_is_valid_or_one_line(tmp_path, section, key, value):
         for model in loaded.models.values():
             assert all(1 <= w <= 256 for w in model.hidden)
             assert 0 < model.weight_prior <= 100 and 0 < model.learning_rate <= 1
+            assert model.tau in ("evidence", "validation") or 0 < model.tau <= 1e6
 
 
 def test_a_value_with_a_line_break_is_shown_escaped_in_its_one_line_error(tmp_path):

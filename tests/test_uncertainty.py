@@ -99,8 +99,9 @@ def test_units_left_at_the_prior_are_dead_and_others_are_not():
 
 
 def test_advi_is_converged_only_once_its_loss_has_settled():
-    from bdl_demo.model.inference import advi_checks, convergence_problem
+    from bdl_demo.model.convergence import convergence_problem
     from bdl_demo.model.fit import Fit
+    from bdl_demo.model.inference import advi_checks
 
     falling = np.linspace(100, 50, 1000)
     flat = np.r_[np.linspace(100, 50, 500), np.full(500, 50.0)]
@@ -110,6 +111,27 @@ def test_advi_is_converged_only_once_its_loss_has_settled():
     nuts = Fit("nuts", "k", {}, {"W1": np.zeros((2, 1))},
                {"map_converged": True, "r_hat_max": 1.05, "ess_bulk_min": 100.0, "divergences": 3})
     assert convergence_problem(nuts) == "R̂ 1.050 > 1.01, 3 divergences, bulk ESS 100 < 400"
+
+
+def test_every_companion_reports_its_own_convergence(draft_models):
+    """MC dropout's training loss is checked like ADVI's; every ensemble member's optimiser is
+    reported; a companion that did not converge is named."""
+    from bdl_demo.model.convergence import convergence_problem, settled
+    from bdl_demo.model.fit import Fit
+
+    deep = [m for m in draft_models.values() if "dropout" in m.companions]
+    assert deep
+    for model in deep:
+        dropout, ensemble = model.companions["dropout"], model.companions["ensemble"]
+        assert dropout.diagnostics["converged"] == settled(dropout.loss, len(dropout.loss))["converged"]
+        assert dropout.diagnostics["loss_change"] == pytest.approx(settled(dropout.loss, len(dropout.loss))["loss_change"])
+        members = ensemble.diagnostics["member_checks"]
+        assert len(members) == ensemble.diagnostics["members"] == ensemble.n_draws
+        assert ensemble.diagnostics["members_converged"] == sum(m["converged"] for m in members)
+    noisy = Fit("dropout", "k", {}, {"W1": np.zeros((2, 1))}, settled(np.linspace(100, 50, 1000), 1000))
+    assert "the dropout net's training loss had not settled" in convergence_problem(noisy)
+    stuck = Fit("ensemble", "k", {}, {"W1": np.zeros((3, 1))}, {"members": 3, "members_converged": 2})
+    assert convergence_problem(stuck) == "1 of 3 members' optimisers stopped before converging"
 
 
 def test_the_exact_posterior_narrows_with_more_data():

@@ -25,15 +25,14 @@ from bdl_demo.errors import BuildError
 from bdl_demo.model.data import Dataset, load
 from bdl_demo.model.evaluation import Evaluation, evaluate
 from bdl_demo.model.fit import Fit, FittedModel
-from bdl_demo.model.inference import convergence_problem
+from bdl_demo.model.convergence import convergence_problem
 from bdl_demo.model.network import Network
 
-FIT_MODULES = ("bdl_demo.model.network", "bdl_demo.model.task", "bdl_demo.model.bayesian",
-               "bdl_demo.model.inference", "bdl_demo.model.laplace", "bdl_demo.model.alternatives",
-               "bdl_demo.model.data",
-               "bdl_demo.model.fit")
-EVALUATION_MODULES = ("bdl_demo.model.evaluation", "bdl_demo.model.uncertainty", "bdl_demo.model.exact",
-                      "bdl_demo.model.network")
+FIT_MODULES = tuple(f"bdl_demo.model.{name}" for name in (
+    "network", "task", "bayesian", "map_estimate", "inference", "laplace", "alternatives", "convergence",
+    "predictive", "uncertainty", "data", "fit"))
+EVALUATION_MODULES = tuple(f"bdl_demo.model.{name}" for name in (
+    "evaluation", "predictive", "uncertainty", "exact", "laplace", "network", "fit"))
 
 
 class FitError(BuildError):

@@ -59,7 +59,7 @@ class ModelSettings:
     noise: float | None = None  # None: the data set's own default
     n_samples: int | None = None
     inference: str | None = None  # None: NUTS without hidden layers, Laplace for a deep net
-    tau: float | None = None  # Laplace: the prior precision's scale; None: chosen on held-out data
+    tau: float | str = "evidence"  # Laplace: the factor on the prior's precision, or the rule that picks it
     dropout_rate: float = 0.1  # MC dropout, beside a deep net's posterior
     learning_rate: float = 0.003
     batch_size: int = 0
@@ -157,6 +157,21 @@ def _url(value):
     return value
 
 
+TAU_RULES = ("evidence", "validation")
+
+
+def _tau(value):
+    """The factor τ on a Laplace posterior's prior precision, or the rule that chooses it."""
+    if isinstance(value, str) and value in TAU_RULES:
+        return value
+    try:
+        return _number(0, 1e6)(value)
+    except ValueError:
+        raise ValueError('"evidence" (the default: τ of the largest marginal likelihood), "validation" '
+                         "(the widest posterior as good as the MAP on held-out training rows) or a "
+                         "number above 0 and at most 1e+06") from None
+
+
 def _boolean(value):
     if not isinstance(value, bool):
         raise ValueError("true or false")
@@ -167,7 +182,7 @@ MODEL_KEYS = {
     "data": _one_of(*DATASETS), "title": _text, "hidden": _widths,
     "activation": _one_of(*HIDDEN_ACTIVATIONS), "output": _one_of(*OUTPUTS),
     "weight_prior": _number(0, 100), "bias_prior": _number(0, 100), "fan_in_prior": _boolean,
-    "tau": _number(0, 1e6), "noise": _number(0, 100), "dropout_rate": _number(0, 0.9),
+    "tau": _tau, "noise": _number(0, 100), "dropout_rate": _number(0, 0.9),
     "n_samples": _whole(1, MAX_SAMPLES), "inference": _one_of(*METHODS),
     "learning_rate": _number(0, 1), "batch_size": _whole(0, MAX_SAMPLES),
     "advi_iterations_scale": _number(0, 10), "data_path": _text, "download": _boolean,

@@ -13,6 +13,7 @@ import jinja2
 
 from bdl_demo import palette
 from bdl_demo.deck.listing import calls_to, source_text
+from bdl_demo.deck import words
 from bdl_demo.deck.slides import SlideError, Stack, parse_talk
 from bdl_demo.errors import BuildError
 from bdl_demo.figures.registry import resolve
@@ -111,7 +112,11 @@ def environment(templates: Path, read: set[Path] | None = None, autoescape: bool
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters.update(seconds=seconds, percent=lambda x: f"{100 * x:.1f} %", in_words=in_words,
-                       bayesian=bayesian, extract=lambda key, container: container[key])
+                       bayesian=bayesian, extract=lambda key, container: container[key],
+                       the=words.the, flagging=words.flagging)
+    env.globals.update(best_at_flagging=words.best_at_flagging, compared=words.compared,
+                       flag_scores=lambda metrics, keys, name: {
+                           key: metrics[key]["ood_auroc"][name]["mutual_information"] for key in keys})
     return env
 
 

@@ -10,7 +10,8 @@ import numpy as np
 from bdl_demo import palette
 from bdl_demo.figures import common, style
 from bdl_demo.model import uncertainty
-from bdl_demo.model.evaluation import OOD_WHAT, class_probabilities, ood_sets, subsample
+from bdl_demo.model.evaluation import OOD_WHAT, grid_over, ood_sets
+from bdl_demo.model.predictive import class_probabilities, draw_probabilities
 from bdl_demo.model.exact import BAND, band_sd
 from bdl_demo.model.fit import FittedModel
 
@@ -52,7 +53,6 @@ def out_of_distribution(model: FittedModel):
     data, net, fit = model.data, model.net, model.fit
     sets = ood_sets(data)
     metrics = model.evaluation.numbers["metrics"]
-    draws = subsample(fit.draws, 300)
     figure = style.new_figure(style.FULL)
     width = 0.9 / (2 * len(sets))
     for k, (name, X) in enumerate(sets.items()):
@@ -60,8 +60,8 @@ def out_of_distribution(model: FittedModel):
         pairs = [("map", "MAP:\nentropy H[p]", uncertainty.entropy(class_probabilities(net, fit.map, data.X_test)),
                   uncertainty.entropy(class_probabilities(net, fit.map, X)), metrics["map"]["ood_auroc"][name]),
                  ("posterior", "posterior:\nmutual information",
-                  uncertainty.epistemic(class_probabilities(net, draws, data.X_test)),
-                  uncertainty.epistemic(class_probabilities(net, draws, X)),
+                  uncertainty.epistemic(draw_probabilities(net, fit, data.X_test, 300)),
+                  uncertainty.epistemic(draw_probabilities(net, fit, X, 300)),
                   metrics["posterior"]["ood_auroc"][name]["mutual_information"])]
         for j, (who, title, inside, outside, auroc) in enumerate(pairs):
             ax = figure.add_axes((0.06 + (2 * k + j) * width, 0.17, 0.78 * width, 0.52))
@@ -179,11 +179,9 @@ def more_data(model: FittedModel):
 def approximations(model: FittedModel):
     """The mutual information of each way to uncertainty over the plane, side by side, on one
     colour scale: where its networks disagree."""
-    from bdl_demo.model.evaluation import grid_over
-
     xs, ys, points = grid_over(model.data.X_train, 60)
     ways = {"posterior": model.fit, **model.companions}
-    maps = {name: uncertainty.epistemic(class_probabilities(model.net, subsample(fit.draws, 200), points))
+    maps = {name: uncertainty.epistemic(draw_probabilities(model.net, fit, points, 200))
             .reshape(len(ys), len(xs)) for name, fit in ways.items()}
     top = max(float(m.max()) for m in maps.values()) or 1.0
     figure = style.new_figure(style.FULL)
@@ -219,4 +217,49 @@ def map_loss(model: FittedModel):
     ax.set_title(f"{loss[0]:.0f} → {loss[-1]:.1f} in {len(loss)} steps", loc="left", fontsize=style.MEDIUM)
     alt = (f"The loss of the {model.id} model, its negative log posterior, at each of the {len(loss)} steps "
            f"of the optimiser that found the MAP in this build: from {loss[0]:.1f} to {loss[-1]:.1f}.")
+    return figure, alt
+
+
+def prior_precision(model: FittedModel):
+    """A Laplace posterior's trade-off over τ, the factor on its prior's precision: the evidence,
+    the held-out NLL (the MAP's as the τ → ∞ end) and how well its mutual information flags each
+    out-of-distribution set — with the evidence's choice marked in every panel."""
+    sweep = model.evaluation.numbers["prior_precision_sweep"]
+    metrics = model.evaluation.numbers["metrics"]
+    taus = np.array([row["tau"] for row in sweep])
+    chosen = next(row for row in sweep if row["chosen"])
+    sets = list(sweep[0]["ood_auroc"])
+    figure = style.new_figure(style.FULL)
+    panels = [("log evidence", "evidence: higher is likelier"), ("held-out NLL", "near the data: lower is better"),
+              ("AUROC of mutual information", "far from the data: flags")]
+    axes = [figure.add_axes((0.08 + 0.33 * k, 0.2, 0.24, 0.6)) for k in range(3)]
+    color = palette.METHOD_COLORS["posterior"]
+    axes[0].plot(taus, [row["log_evidence"] for row in sweep], marker="o", color=color, linewidth=2.5,
+                 gid="sweep-evidence")
+    bottom = max(min(row["log_evidence"] for row in sweep), chosen["log_evidence"] - 6 * (abs(chosen["log_evidence"]) + 1))
+    axes[0].set_ylim(bottom, chosen["log_evidence"] + 0.12 * (chosen["log_evidence"] - bottom))  # the peak, not the fall
+    axes[1].plot(taus, [row["nll"] for row in sweep], marker="o", color=color, linewidth=2.5, gid="sweep-nll")
+    axes[1].axhline(metrics["map"]["nll"], color=palette.METHOD_COLORS["map"], linestyle="--", linewidth=2,
+                    label="MAP (τ → ∞)", gid="sweep-map-nll")
+    axes[1].legend(loc="upper right", frameon=False)
+    for name, marker in zip(sets, ("o", "s", "^", "D")):
+        axes[2].plot(taus, [row["ood_auroc"][name] for row in sweep], marker=marker, linewidth=2.5,
+                     color=color, alpha=1.0 if name == sets[0] else 0.55, label=name, gid=f"sweep-ood-{name}")
+    axes[2].axhline(0.5, color=palette.PRIOR_COLOR, linewidth=1.5, linestyle=":", label="chance")
+    axes[2].set_ylim(0, 1.02)
+    axes[2].legend(loc="lower right" if sweep[-1]["ood_auroc"][sets[0]] > 0.5 else "lower left", frameon=True,
+                   framealpha=0.9, edgecolor="white")
+    for ax, (ylabel, title) in zip(axes, panels):
+        ax.axvline(chosen["tau"], color=palette.ACTIVATION_COLOR, linewidth=2.5, gid="sweep-chosen")
+        ax.set(xscale="log", xlabel="τ  (wider ← → colder)", ylabel=ylabel)
+        ax.set_title(title, loc="left", fontsize=style.SMALL)
+    figure.text(0.07, 0.9, f"the evidence picks τ = {chosen['tau']:.2g} (orange)", fontsize=style.MEDIUM,
+                color=palette.ACTIVATION_COLOR)
+    coldest = sweep[-1]
+    alt = (f"How the Laplace posterior of the {model.id} model changes with τ, the factor on its prior's "
+           f"precision, from {taus[0]:g} to {taus[-1]:g}: the evidence peaks at τ = {chosen['tau']:.2g}, "
+           f"where the held-out NLL is {chosen['nll']:.3f} (the MAP's {metrics['map']['nll']:.3f}) and the mutual "
+           "information flags " + ", ".join(f"{name} with AUROC {chosen['ood_auroc'][name]:.2f}" for name in sets) +
+           f"; at τ = {coldest['tau']:g} the NLL is {coldest['nll']:.3f} and the AUROC " +
+           ", ".join(f"{coldest['ood_auroc'][name]:.2f}" for name in sets) + ".")
     return figure, alt

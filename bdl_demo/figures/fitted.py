@@ -9,11 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from bdl_demo import palette
-from bdl_demo.figures import common, interaction, style
-from bdl_demo.model.evaluation import MAP_DRAWS, class_probabilities, grid_over, subsample
+from bdl_demo.figures import interaction, style
+from bdl_demo.model.evaluation import MAP_DRAWS, grid_over
 from bdl_demo.model.exact import linear_posterior
 from bdl_demo.model.fit import FittedModel
 from bdl_demo.model.network import prior_words
+from bdl_demo.model.predictive import class_probabilities, outputs, per_class, subsample
 
 MAP_AXES = (0.14, 0.17, 0.59, 0.72)  # figure fractions; the same for every twin
 COLORBAR_AXES = (0.77, 0.17, 0.035, 0.72)
@@ -67,8 +68,7 @@ def _line_draws(model: FittedModel):
     x = model.data.X_train[:, 0]
     pad = 0.1 * np.ptp(x)
     xs = np.linspace(x.min() - pad, x.max() + pad, 120)
-    draws = subsample(model.fit.draws, 1000)
-    return xs, model.net.forward(draws, xs[:, None])[..., 0]
+    return xs, outputs(model.net, model.fit, xs[:, None], subsample(model.fit.draws, 1000))[..., 0]
 
 
 def _line_ylim(model: FittedModel, mu_draws) -> tuple[float, float]:
@@ -166,7 +166,7 @@ def _class_map(model: FittedModel, estimate: str):
     else:
         p1 = model.evaluation.grid_mean[:, 1].reshape(shape)
         few = subsample(model.fit.draws, N_LINES)
-        boundaries = class_probabilities(net, few, points)[..., 1].reshape(-1, *shape)
+        boundaries = per_class(net, outputs(net, model.fit, points, few))[..., 1].reshape(-1, *shape)
         for p in boundaries:
             ax.contour(xs, ys, p, levels=[0.5], colors=[palette.BOUNDARY_COLOR], linewidths=0.8,
                        alpha=0.3)

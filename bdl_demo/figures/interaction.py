@@ -14,7 +14,8 @@ import contourpy
 import numpy as np
 
 from bdl_demo.figures import common
-from bdl_demo.model.evaluation import class_probabilities, grid_over, subsample
+from bdl_demo.model.evaluation import grid_over
+from bdl_demo.model.predictive import class_probabilities, draw_probabilities
 from bdl_demo.model.fit import FittedModel
 
 DENSITY_POINTS = 30  # per parameter's density curve in the panel
@@ -31,7 +32,7 @@ def parameter_summaries(model: FittedModel):
     summaries = {}
     for m in net.matrices():
         draws = fit.draws[m.name].reshape(fit.n_draws, *m.shape)
-        summaries[m.name] = {"shape": list(m.shape), "prior_sd": net.prior_sd(m.name), "kind": m.kind}
+        summaries[m.name] = {"shape": list(m.shape), "prior_sd": model.prior_net.prior_sd(m.name), "kind": m.kind}
         for index in shown_entries(m.shape):
             values = draws[(slice(None), *index)]
             low, high = np.quantile(values, [0.05, 0.95])
@@ -106,7 +107,7 @@ def probe(ax, model: FittedModel) -> dict:
     """On a coarse grid over the plane: the histogram of p(class 1) over posterior draws and the
     MAP's p(class 1), for the probe that follows the pointer."""
     xs, ys, points = grid_over(model.data.X_train, n=PROBE_GRID)
-    draws = class_probabilities(model.net, subsample(model.fit.draws, PROBE_DRAWS), points)[..., 1]
+    draws = draw_probabilities(model.net, model.fit, points, PROBE_DRAWS)[..., 1]
     edges = np.linspace(0, 1, PROBE_BINS + 1)
     counts = [np.histogram(column, bins=edges)[0].tolist() for column in draws.T]
     at_map = class_probabilities(model.net, model.fit.map, points)[:, 1]

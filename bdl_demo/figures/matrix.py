@@ -12,7 +12,7 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from bdl_demo import palette
 from bdl_demo.figures import common, style
-from bdl_demo.model.evaluation import subsample
+from bdl_demo.model.predictive import subsample
 from bdl_demo.model.fit import FittedModel
 from bdl_demo.model.network import prior_words
 
@@ -25,6 +25,7 @@ LABEL = 0.34  # inches above each block for its name and shape
 GAP = 0.2  # inches between layers
 FOOTER = 0.62  # inches for the two lines that say what Z' is and what a cell shows
 MARGIN = 0.12
+NUMBERS_FIT = 0.75  # inches: a posterior cell at least this wide also writes its mean ± sd
 SIZE = (12.0, style.FULL[1])
 
 
@@ -34,10 +35,13 @@ def matrix_view(model: FittedModel, estimate: str = "point"):
     ax = style.inch_axes(figure)
     layout = _layout(model.net.widths, SIZE)
     values = model.fit.map if estimate == "point" else subsample(model.fit.draws, 500)
+    if estimate == "posterior":  # one scale for every cell, so a wide density reads as wide anywhere
+        layout["half_range"] = max(common.symmetric_range(values[m.name], model.prior_net.prior_sd(m.name))
+                                   for m in model.net.matrices())
     y_top = layout["top"]
     for number in range(1, len(model.net.widths)):
         y_top = _draw_layer(ax, model, number, values, estimate, layout, y_top)
-    for line, text in enumerate(_footer(model, estimate)):
+    for line, text in enumerate(_footer(model, estimate, layout.get("half_range"), layout["cell_w"] >= NUMBERS_FIT)):
         ax.text(SIZE[0] / 2, MARGIN + FOOTER * (0.75 - 0.5 * line), text, ha="center", va="center",
                 fontsize=style.SMALL, color=palette.TEXT_COLOR)
     return figure, _alt(model, estimate)
@@ -75,11 +79,14 @@ def _draw_layer(ax, model: FittedModel, number: int, values, estimate, layout, y
     x += widths[0]
     _operator(ax, x + OPERATOR / 2, middle, "·")
     x += OPERATOR
-    _parameter_block(ax, f"W{number}", values, estimate, rows, cols, x, top, cw, ch, net.prior_sd(f"W{number}"))
+    prior = model.prior_net  # the prior the posterior was found under
+    scale = layout.get("half_range")
+    _parameter_block(ax, f"W{number}", values, estimate, rows, cols, x, top, cw, ch, prior.prior_sd(f"W{number}"), scale)
     x += widths[2]
     _operator(ax, x + OPERATOR / 2, middle, "+")
     x += OPERATOR
-    _parameter_block(ax, f"b{number}", values, estimate, [0], cols, x, middle + ch / 2, cw, ch, net.prior_sd(f"b{number}"))
+    _parameter_block(ax, f"b{number}", values, estimate, [0], cols, x, middle + ch / 2, cw, ch, prior.prior_sd(f"b{number}"),
+                     scale)
     x += widths[4]
     _operator(ax, x + OPERATOR / 2, middle, "=")
     x += OPERATOR
@@ -122,18 +129,16 @@ def _activation_arrow(ax, x0, x1, y, activation, number):
             color=palette.ACTIVATION_COLOR, fontweight="bold")
 
 
-def _parameter_block(ax, name, values, estimate, rows, cols, x, top, cw, ch, prior_sd):
-    """A weight matrix or bias vector: one cell per shown entry, ellipses where collapsed."""
+def _parameter_block(ax, name, values, estimate, rows, cols, x, top, cw, ch, prior_sd, half_range=None):
+    """A weight matrix or bias vector: one cell per shown entry, ellipses where collapsed; a
+    posterior's densities span −half_range … half_range."""
     is_bias = name.startswith("b")
     color = palette.BIAS_COLOR if is_bias else palette.WEIGHT_COLOR
     array = values[name]
     if is_bias:
         array = array[..., None, :]  # a bias is a row vector: one row, one column per unit
-    half_range = common.symmetric_range(array, prior_sd) if estimate == "posterior" else None
     n_in, n_out = array.shape[-2:]
     label = f"${name[0]}_{{{name[1:]}}}$  {n_out}" if is_bias else f"${name[0]}_{{{name[1:]}}}$  {n_in}×{n_out}"
-    if half_range is not None:  # the cells' common scale, so a wide density reads as wide
-        label += f"  ±{half_range:.1f}"
     ax.text(x + len(cols) * cw / 2, top + 0.06, label, ha="center",
             va="bottom", fontsize=style.MEDIUM, color=color, fontweight="bold")
     for r, i in enumerate(rows):
@@ -181,18 +186,19 @@ def _density(ax, draws, prior_sd, half_range, x, y, cw, ch, color, gid):
                     linewidth=0)
     line, = ax.plot(xs, base + posterior * scale, color=color, linewidth=1.6, alpha=0.75)
     line.set_gid(f"density-{gid}")
-    if cw >= 0.75:  # room for the numbers: mean ± sd, as large as the floor allows
+    if cw >= NUMBERS_FIT:  # room for the numbers: mean ± sd, as large as the floor allows
         text = ax.text(x + cw / 2, y + ch / 2, f"{style.signed(float(np.mean(draws)), 1)}±{np.std(draws, ddof=1):.1f}",
                        ha="center", va="center", fontsize=style.SMALL, color=color, gid=f"summary-{gid}")
         text.set_path_effects([patheffects.withStroke(linewidth=3, foreground="white")])
 
 
-def _footer(model: FittedModel, estimate: str) -> tuple[str, str]:
+def _footer(model: FittedModel, estimate: str, half_range: float | None, numbers: bool) -> tuple[str, str]:
     """The lines under the matrices: what Z' is, and what a cell shows."""
     z_prime = r"$Z'$ = input · $W + b$: the layer's output before its activation (orange arrow)"
     if estimate == "point":
         return z_prime, "each cell: the MAP value of that weight or bias"
-    cells = f"cells: posterior (solid) over prior (grey, {_priors(model.net)}); mean ± sd; one scale per block"
+    cells = (f"each cell from −{half_range:.1f} to {half_range:.1f}: posterior (solid) over prior "
+             f"(grey, {_priors(model.prior_net)})" + ("; mean ± sd" if numbers else ""))
     return z_prime, cells
 
 

@@ -24,13 +24,14 @@ N_UNSURE = 5  # test digits shown in the "least sure" figure
 def layer_weights(model: FittedModel, layer: int):
     """Posterior mean and sd of every weight of one layer, as two heatmaps side by side."""
     name = f"W{layer}"
-    draws = model.fit.draws[name]
-    mean, sd = draws.mean(axis=0), draws.std(axis=0, ddof=1)
+    mean, sd = model.fit.posterior_mean()[name], model.fit.posterior_sd()[name]
     n_in, n_out = mean.shape
     figure = style.new_figure(style.FULL)
     limit = float(np.abs(mean).max()) or 1.0
+    prior = model.prior_net.prior_sd(name)
     panels = [(mean, palette.WEIGHT_CMAP, -limit, limit, f"posterior mean of $W_{{{layer}}}$"),
-              (sd, palette.UNCERTAINTY_CMAP, 0.0, float(sd.max()), "posterior sd")]
+              (sd, palette.UNCERTAINTY_CMAP, float(sd.min()), max(float(sd.max()), prior),
+               f"posterior sd (prior {prior:.2g})")]
     for k, (values, cmap, low, high, title) in enumerate(panels):
         ax = figure.add_axes((0.07 + 0.5 * k, 0.14, 0.32, 0.74))
         cax = figure.add_axes((0.4 + 0.5 * k, 0.14, 0.015, 0.74))
@@ -55,18 +56,18 @@ def unit_weights(model: FittedModel):
     """The first layer's weights as images: for each hidden unit, the posterior mean of the weights
     from every pixel (red raises the unit, blue lowers it) and their sd (dark: unsure), the sd's
     colour bar marked where the prior's sd lies."""
-    draws = model.fit.draws["W1"]
-    mean, sd = draws.mean(axis=0), draws.std(axis=0, ddof=1)
+    mean, sd = model.fit.posterior_mean()["W1"], model.fit.posterior_sd()["W1"]
     shape, units = model.data.image_shape, mean.shape[1]
     rows = -(-units // UNITS_PER_ROW)
     figure = style.new_figure(style.FULL)
     limit = float(np.abs(mean).max()) or 1.0
-    prior = model.net.prior_sd("W1")
+    prior = model.prior_net.prior_sd("W1")  # the prior the posterior was found under
     high = max(float(sd.max()), prior)
+    floor = float(np.floor(sd.min() / high * 20) / 20 * high)  # the sd scale starts near the narrowest
     label, gap = 0.08, 0.03  # figure fractions: a block's title above it, and space between blocks
     cell_w, cell_h = 0.84 / UNITS_PER_ROW, (0.94 - 2 * label - gap) / (2 * rows)
     blocks = ((mean, palette.WEIGHT_CMAP, -limit, limit, "mean", "posterior mean of each unit's weights"),
-              (sd, palette.UNCERTAINTY_CMAP, 0.0, high, "sd", "posterior sd (dark: unsure)"))
+              (sd, palette.UNCERTAINTY_CMAP, floor, high, "sd", "posterior sd (dark: unsure)"))
     top = 0.97
     for values, cmap, low, vmax, what, title in blocks:
         figure.text(0.02, top - label + 0.015, title, fontsize=style.MEDIUM, va="bottom")
@@ -81,7 +82,7 @@ def unit_weights(model: FittedModel):
         bar = figure.colorbar(image, cax=cax)
         if what == "sd":  # where a weight that learnt nothing sits
             bar.ax.axhline(prior, color=palette.ACTIVATION_COLOR, linewidth=3)
-            bar.set_ticks([0, prior], labels=["0", f"prior {prior:.2g}"])
+            bar.set_ticks([floor, prior], labels=[f"{floor:.2g}", f"prior {prior:.2g}"])
         top -= rows * cell_h + gap
     at_prior = float((sd > 0.9 * prior).mean())
     alt = (f"The {units} units of the first layer of the {model.id} model, each as two "

@@ -21,6 +21,7 @@ PACKAGE = "bdl_demo.figures"
 SHARED = "basics"  # the id prefix of figures that belong to no model
 # Modules every figure's pixels depend on, besides its own module.
 SHARED_MODULES = ("bdl_demo.palette", "bdl_demo.model.network", "bdl_demo.model.evaluation",
+                  "bdl_demo.model.predictive",
                   f"{PACKAGE}.style", f"{PACKAGE}.common", f"{PACKAGE}.interaction")
 ESTIMATES = ("point", "posterior")
 
@@ -93,6 +94,9 @@ VIEWS = {
     "approximations": View("checks.approximations", _single,
                            lambda m: m.on_a_plane and m.kind != "regression" and len(m.companions) > 1,
                            "a classifier on a plane fitted several ways"),
+    "prior-precision": View("checks.prior_precision", _single,
+                            lambda m: m.evaluation is not None and "prior_precision_sweep" in m.evaluation.numbers,
+                            "a Laplace posterior of a classifier"),
     "learning": View("checks.map_loss", _single, lambda m: bool(m.fit.diagnostics.get("map_loss")),
                      "a MAP whose steps were recorded"),
     "parameters": View("interaction.parameter_summaries", _single),

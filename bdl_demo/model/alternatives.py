@@ -21,11 +21,13 @@ from bdl_demo.model.network import Network
 def ensemble(model_of, net: Network, *, members: int, seed: int) -> tuple[dict, dict]:
     """M MAPs of the Bayesian model, each from its own random start; `model_of(initvals)` builds it."""
     from bdl_demo.model.bayesian import random_initvals
-    from bdl_demo.model.inference import find_map
+    from bdl_demo.model.map_estimate import find_map
 
     fits = [find_map(model_of(random_initvals(net, seed + 1 + m)), net, seed + 1 + m) for m in range(members)]
     draws = {name: np.stack([estimate[name] for estimate, _ in fits]) for name in fits[0][0]}
-    return draws, {"members": members, "members_converged": sum(check["map_converged"] for _, check in fits)}
+    each = [{"converged": check["map_converged"], "iterations": check["map_iterations"],
+             "loss": check["map_loss"][-1] if check["map_loss"] else None} for _, check in fits]
+    return draws, {"members": members, "members_converged": sum(m["converged"] for m in each), "member_checks": each}
 
 
 def mc_dropout(net: Network, X: np.ndarray, y: np.ndarray, *, rate: float, passes: int, iterations: int,
@@ -38,6 +40,7 @@ def mc_dropout(net: Network, X: np.ndarray, y: np.ndarray, *, rate: float, passe
     from pytensor.tensor.random.utils import RandomStream
 
     from bdl_demo.model.bayesian import ACTIVATIONS, random_initvals
+    from bdl_demo.model.convergence import settled
 
     params = {name: pytensor.shared(value, name=name) for name, value in random_initvals(net, seed).items()}
     stream = RandomStream(seed)
@@ -57,7 +60,8 @@ def mc_dropout(net: Network, X: np.ndarray, y: np.ndarray, *, rate: float, passe
         rows = rng.choice(len(y), size=batch_size, replace=False) if 0 < batch_size < len(y) else slice(None)
         history[t] = step(X[rows], y[rows])
     trained = {name: shared.get_value() for name, shared in params.items()}
-    return dropout_draws(net, trained, rate, passes, seed), {"rate": rate, "passes": passes}, history
+    checks = {"rate": rate, "passes": passes} | settled(history, iterations)
+    return dropout_draws(net, trained, rate, passes, seed), checks, history
 
 
 def dropout_draws(net: Network, weights: dict, rate: float, passes: int, seed: int) -> dict:

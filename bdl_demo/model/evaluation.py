@@ -3,7 +3,8 @@ they are — accuracy, NLL, Brier score, calibration, accuracy on the most sure,
 uncertainty flags inputs unlike the training data — for the MAP, the posterior and the other ways
 the same model was fitted; the probability map over the plane; and the checks of the fit itself.
 
-Plain numpy: the posterior predictive is a forward pass per draw, averaged.
+Plain numpy: the posterior predictive is a forward pass per draw (through the linearised network
+for a Laplace posterior: bdl_demo.model.predictive), averaged.
 """
 from __future__ import annotations
 
@@ -16,11 +17,15 @@ import numpy as np
 from bdl_demo.model import uncertainty
 from bdl_demo.model.exact import compare_linear, linear_posterior, more_data
 from bdl_demo.model.fit import Fit, FittedModel
+from bdl_demo.model.laplace import SWEEP, Laplace, unflatten
 from bdl_demo.model.network import Network
+from bdl_demo.model.predictive import (class_probabilities, outputs, per_class,
+                                       predictive_summary, subsample)
 
 GRID = 80  # points along each side of the plane a classifier's probability map covers
 GRID_MARGIN = 0.5  # how far the plane reaches beyond the training inputs, in standardised units
 MAP_DRAWS = 300  # posterior draws averaged over the plane
+SWEEP_DRAWS = 200  # draws at each τ of the prior-precision sweep (the τ in use has its own numbers)
 FAR = (2.0, 6.0)  # "far from the data": this many sds beyond the training range, on every input
 N_FAR = 1000
 DEAD_NATS = 0.05  # a unit whose incoming weights are this close to the prior (mean KL) learnt nothing
@@ -56,7 +61,7 @@ class Evaluation:
 def evaluate(model: FittedModel) -> Evaluation:
     """Held-out predictions of MAP and posterior and their scores, the plane map, the checks."""
     net, fit, data = model.net, model.fit, model.data
-    checks = {"map_posterior_corr": map_posterior_corr(net, fit.map, fit.draws)}
+    checks = {"map_posterior_corr": map_posterior_corr(net, fit.map, fit.draws)} | prior_kept(model)
     if net.hidden:
         checks["dead_units"] = dead_units(net, fit.draws)
     checks |= {f"{method}_checks": {"map_posterior_corr": map_posterior_corr(net, fit.map, other.draws),
@@ -68,7 +73,7 @@ def evaluate(model: FittedModel) -> Evaluation:
         method: {"method": method, "seconds": other.seconds, "draws": other.n_draws}
         for method, other in model.companions.items()}
     if model.kind == "regression":
-        mu = net.forward(fit.draws, data.X_test)[..., 0]
+        mu = outputs(net, fit, data.X_test)[..., 0]
         evaluation = Evaluation(mu.mean(axis=0), mu.std(axis=0, ddof=1),
                                 net.forward(fit.map, data.X_test)[:, 0], numbers=checks)
         if not net.hidden and net.likelihood == "normal":
@@ -76,19 +81,20 @@ def evaluate(model: FittedModel) -> Evaluation:
             if data.truth and data.n_inputs == 1:
                 evaluation.numbers["more_data"] = more_data(net, data.X_train, data.y_train, data.truth)
         return evaluation
-    mean, sd = predictive_summary(net, fit.draws, data.X_test)
+    mean, sd = predictive_summary(net, fit, data.X_test)
     point = class_probabilities(net, fit.map, data.X_test)
     ood = ood_sets(data)
     metrics = {"map": point_metrics(net, fit.map, data, ood),
-               "posterior": posterior_metrics(net, fit.draws, data, ood)}
-    metrics |= {method: posterior_metrics(net, other.draws, data, ood) for method, other in model.companions.items()}
+               "posterior": posterior_metrics(net, fit, data, ood)}
+    metrics |= {method: posterior_metrics(net, other, data, ood) for method, other in model.companions.items()}
     evaluation = Evaluation(mean, sd, point, numbers=checks | {
         "test_accuracy": accuracy(mean, data.y_test), "test_accuracy_map": accuracy(point, data.y_test),
         "metrics": metrics, "ood_sets": {name: OOD_WHAT[name] for name in ood}} | baselines(data))
+    if fit.curvature is not None:
+        evaluation.numbers["prior_precision_sweep"] = prior_precision_sweep(net, fit, data, ood, metrics["posterior"])
     if model.on_a_plane:
         points = grid_over(data.X_train)[2]
-        evaluation.grid_mean, evaluation.grid_sd = predictive_summary(
-            net, subsample(fit.draws, MAP_DRAWS), points)
+        evaluation.grid_mean, evaluation.grid_sd = predictive_summary(net, fit, points, MAP_DRAWS)
     return evaluation
 
 
@@ -101,18 +107,42 @@ def point_metrics(net: Network, params: dict, data, ood: dict) -> dict:
         for name, X in ood.items()}}
 
 
-def posterior_metrics(net: Network, draws: dict, data, ood: dict) -> dict:
+def posterior_metrics(net: Network, fit: Fit, data, ood: dict) -> dict:
     """How good the posterior predictive is; its uncertainty, total entropy or mutual information."""
-    draws = subsample(draws, MAP_DRAWS * 2)
-    p = class_probabilities(net, draws, data.X_test)
+    draws = subsample(fit.draws, MAP_DRAWS * 2)
+    p = per_class(net, outputs(net, fit, data.X_test, draws))
     inside = {"total": uncertainty.total(p), "mutual_information": uncertainty.epistemic(p)}
     scores = _scores(p.mean(axis=0), data.y_test, inside["total"])
-    outside = {name: class_probabilities(net, draws, X) for name, X in ood.items()}
+    outside = {name: per_class(net, outputs(net, fit, X, draws)) for name, X in ood.items()}
     scores["ood_auroc"] = {name: {"total": uncertainty.auroc(inside["total"], uncertainty.total(q)),
                                   "mutual_information": uncertainty.auroc(inside["mutual_information"],
                                                                           uncertainty.epistemic(q))}
                            for name, q in outside.items()}
     return scores
+
+
+def prior_precision_sweep(net: Network, fit: Fit, data, ood: dict, posterior: dict) -> list[dict]:
+    """A Laplace posterior's trade-off, τ by τ from wide (10⁻²) to narrow (10³) and at the τ it
+    uses: the evidence, and on held-out data the NLL, the ECE and how well the mutual information
+    flags each out-of-distribution set. The same normal draws are scaled for every τ; at the τ the
+    fit uses, the numbers are its own (`posterior`, its metrics)."""
+    approximation = Laplace.from_arrays(net, fit.curvature)
+    chosen = fit.diagnostics["tau"]
+    rows = []
+    for tau in sorted({*SWEEP, chosen}):
+        row = {"tau": tau, "chosen": tau == chosen, "log_evidence": approximation.log_evidence(tau)}
+        if tau == chosen:
+            rows.append(row | {"nll": posterior["nll"], "ece": posterior["ece"], "ood_auroc": {
+                name: scores["mutual_information"] for name, scores in posterior["ood_auroc"].items()}})
+            continue
+        draws = unflatten(net, approximation.sample(tau, SWEEP_DRAWS, seed=0))
+        p = per_class(net, net.linearised(fit.map, draws, data.X_test))
+        inside = uncertainty.epistemic(p)
+        rows.append(row | {"nll": uncertainty.nll(p.mean(axis=0), data.y_test),
+                           "ece": uncertainty.ece(p.mean(axis=0), data.y_test),
+                           "ood_auroc": {name: uncertainty.auroc(inside, uncertainty.epistemic(
+                               per_class(net, net.linearised(fit.map, draws, X)))) for name, X in ood.items()}})
+    return rows
 
 
 def _scores(p: np.ndarray, y: np.ndarray, doubt: np.ndarray) -> dict:
@@ -135,6 +165,21 @@ def ood_sets(data, seed: int = 2017) -> dict[str, np.ndarray]:
     edge = np.abs(data.X_train).max(axis=0)
     beyond = rng.uniform(*FAR, size=(N_FAR, data.n_inputs))
     return {"far": np.sign(rng.uniform(-1, 1, size=beyond.shape)) * (edge + beyond)}
+
+
+def prior_kept(model: FittedModel) -> dict:
+    """How much of the prior's spread the posterior keeps: the share of weights and biases whose
+    posterior sd is at least 90 % of the prior's (the prior the posterior was found under), and for
+    inputs that never vary in the training data — blank pixels — the sd of their weights over the
+    prior's: the data say nothing about those weights, so by Bayes' rule it is 1."""
+    sd, prior = model.fit.posterior_sd(), model.prior_net
+    ratios = {m.name: sd[m.name] / prior.prior_sd(m.name) for m in model.net.matrices()}
+    kept = {"sd_at_prior": float(np.mean(np.concatenate([r.ravel() for r in ratios.values()]) >= 0.9))}
+    constant = np.flatnonzero(np.ptp(model.data.X_train, axis=0) == 0)
+    if len(constant):
+        kept["constant_inputs"] = {"count": int(len(constant)), "inputs": constant.tolist(),
+                                   "sd_over_prior": float(ratios["W1"][constant].mean())}
+    return kept
 
 
 def map_posterior_corr(net: Network, map_estimate: dict, draws: dict) -> float:
@@ -200,28 +245,6 @@ def baselines(data) -> dict:
     return {"baseline_accuracy": float(best), "baseline_accuracy_cv": None if chosen is None else float(chosen)}
 
 
-def class_probabilities(net: Network, params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
-    """p(class k | x) for every class: a sigmoid output p becomes the two columns (1 - p, p)."""
-    out = net.forward(params, X)
-    if net.output == "sigmoid":
-        return np.concatenate([1.0 - out, out], axis=-1)
-    return out
-
-
-def predictive_summary(net: Network, draws: dict[str, np.ndarray], X: np.ndarray,
-                       chunk: int = 100) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and sd over posterior draws of every class probability, in chunks to bound memory."""
-    total = next(iter(draws.values())).shape[0]
-    sums = sums_sq = 0.0
-    for start in range(0, total, chunk):
-        p = class_probabilities(net, {k: v[start:start + chunk] for k, v in draws.items()}, X)
-        sums = sums + p.sum(axis=0)
-        sums_sq = sums_sq + (p**2).sum(axis=0)
-    mean = sums / total
-    var = np.maximum(sums_sq / total - mean**2, 0.0) * total / max(total - 1, 1)
-    return mean, np.sqrt(var)
-
-
 def accuracy(probabilities: np.ndarray, y: np.ndarray) -> float:
     """Share of examples whose most probable class is the true one."""
     return float((probabilities.argmax(axis=-1) == y).mean())
@@ -233,12 +256,3 @@ def grid_over(X: np.ndarray, n: int = GRID, margin: float = GRID_MARGIN):
     xs, ys = np.linspace(low[0], high[0], n), np.linspace(low[1], high[1], n)
     xx, yy = np.meshgrid(xs, ys)
     return xs, ys, np.column_stack([xx.ravel(), yy.ravel()])
-
-
-def subsample(draws: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
-    """At most n draws, evenly spaced, so figures stay fast and deterministic."""
-    total = next(iter(draws.values())).shape[0]
-    if total <= n:
-        return draws
-    rows = np.linspace(0, total - 1, n).round().astype(int)
-    return {name: value[rows] for name, value in draws.items()}

@@ -5,8 +5,10 @@ bytes and back for the cache.
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,30 +22,44 @@ from bdl_demo.model.task import kind_of
 class Fit:
     """MAP and posterior draws of every parameter array (W1, b1, …) of one model."""
 
-    method: str  # "nuts" or "advi"
+    method: str  # "nuts", "advi", "laplace", "dropout" or "ensemble"
     key: str
     map: dict[str, np.ndarray]
     draws: dict[str, np.ndarray]  # each (n_draws, *shape of the parameter)
     diagnostics: dict = field(default_factory=dict)
     seconds: float = 0.0
     cached: bool = False
-    loss: np.ndarray | None = None  # ADVI: the negative ELBO at every iteration
+    loss: np.ndarray | None = None  # ADVI and MC dropout: the loss at every iteration
+    sd: dict[str, np.ndarray] | None = None  # the exact posterior sds, where known (Laplace)
+    curvature: dict[str, np.ndarray] | None = None  # Laplace: what it keeps to sweep its prior later
+
+    @property
+    def linearised(self) -> bool:
+        """Whether the draws predict through the network linearised at the MAP (a Laplace
+        posterior's predictive) rather than through the network itself."""
+        return self.diagnostics.get("predictive") == "linearised"
 
     @property
     def n_draws(self) -> int:
         return next(iter(self.draws.values())).shape[0]
 
     def posterior_mean(self) -> dict[str, np.ndarray]:
+        """A Laplace posterior is centred on the MAP exactly; any other, the mean of its draws."""
+        if self.method == "laplace":
+            return dict(self.map)
         return {name: d.mean(axis=0) for name, d in self.draws.items()}
 
     def posterior_sd(self) -> dict[str, np.ndarray]:
-        return {name: d.std(axis=0, ddof=1) for name, d in self.draws.items()}
+        """The exact marginal sds where the fit knows them, else the draws' sds."""
+        return self.sd or {name: d.std(axis=0, ddof=1) for name, d in self.draws.items()}
 
     def to_bytes(self) -> bytes:
         """One .npz holding the arrays and, as JSON, everything else (not compressed: posterior
         draws hardly compress, and they load faster as they are)."""
         arrays = {f"map/{k}": v for k, v in self.map.items()}
         arrays |= {f"draws/{k}": v for k, v in self.draws.items()}
+        arrays |= {f"sd/{k}": v for k, v in (self.sd or {}).items()}
+        arrays |= {f"curvature/{k}": v for k, v in (self.curvature or {}).items()}
         if self.loss is not None:
             arrays["loss"] = self.loss
         meta = {"method": self.method, "key": self.key, "diagnostics": self.diagnostics,
@@ -57,11 +73,12 @@ class Fit:
         with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
             meta = json.loads(str(stored["meta"]))
             arrays = {name: stored[name] for name in stored.files if name != "meta"}
-        return cls(method=meta["method"], key=meta["key"],
-                   map={k[4:]: v for k, v in arrays.items() if k.startswith("map/")},
-                   draws={k[6:]: v for k, v in arrays.items() if k.startswith("draws/")},
+        def group(prefix: str) -> dict[str, np.ndarray]:
+            return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+
+        return cls(method=meta["method"], key=meta["key"], map=group("map/"), draws=group("draws/"),
                    diagnostics=meta["diagnostics"], seconds=meta["seconds"], cached=True,
-                   loss=arrays.get("loss"))
+                   loss=arrays.get("loss"), sd=group("sd/") or None, curvature=group("curvature/") or None)
 
 
 @dataclass
@@ -80,6 +97,16 @@ class FittedModel:
     def kind(self) -> str:
         """regression, binary or multiclass: which sections of the deck it gets."""
         return kind_of(self.data.n_classes)
+
+    @property
+    def prior_net(self) -> Network:
+        """The network with the prior its posterior was found under: for a Laplace posterior every
+        prior sd divided by √τ, the factor the evidence (or the setting) chose; else as described."""
+        tau = self.fit.diagnostics.get("tau")
+        if self.fit.method != "laplace" or tau is None:
+            return self.net
+        return dataclasses.replace(self.net, weight_sd=self.net.weight_sd / math.sqrt(tau),
+                                   bias_sd=self.net.bias_sd / math.sqrt(tau))
 
     @property
     def on_a_plane(self) -> bool:

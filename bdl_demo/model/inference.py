@@ -10,23 +10,23 @@ Every run is seeded, and every run says whether it converged.
 from __future__ import annotations
 
 import time
-import warnings
 
 import numpy as np
 
+from bdl_demo.model.convergence import settled
 from bdl_demo.model.data import Dataset
 from bdl_demo.model.fit import Fit
+from bdl_demo.model.map_estimate import find_map
 from bdl_demo.model.network import Network
 
 POSTERIORS = ("nuts", "advi", "laplace")
 METHODS = (*POSTERIORS, "dropout", "ensemble")
-SETTLED = 0.01  # ADVI has settled when its mean loss moved by less than 1 % over the last tenth
 MC_SAMPLES = 30  # draws per ADVI step to estimate the gradient: Adam's last steps wander less
 
 
 def infer(net: Network, data: Dataset, *, method: str, draws: int, tune: int, chains: int,
           advi_iterations: int, learning_rate: float, batch_size: int, seed: int, key: str,
-          tau: float | None = None, dropout_rate: float = 0.1, ensemble_size: int = 5,
+          tau: float | str = "evidence", dropout_rate: float = 0.1, ensemble_size: int = 5,
           progressbar: bool = False) -> Fit:
     """The fit of one model: its MAP, then its posterior by NUTS, ADVI or Laplace (or MC dropout's
     passes, or an ensemble's members, in its place)."""
@@ -44,9 +44,11 @@ def infer(net: Network, data: Dataset, *, method: str, draws: int, tune: int, ch
         posterior, checks, loss = _advi(model, net, data.X_train, y, map_estimate, draws,
                                         advi_iterations, learning_rate, batch_size, seed, progressbar)
     elif method == "laplace":
-        from bdl_demo.model.laplace import laplace
+        from bdl_demo.model.laplace import laplace, unflatten
 
-        posterior, checks = laplace(net, data.X_train, y, map_estimate, draws=draws, seed=seed, tau=tau)
+        posterior, checks, approximation = laplace(net, data.X_train, y, map_estimate, draws=draws, seed=seed,
+                                                   tau=tau)
+        sd, curvature = unflatten(net, approximation.posterior_sd(checks["tau"])), approximation.to_arrays()
         loss = None
     elif method == "dropout":
         from bdl_demo.model.alternatives import mc_dropout
@@ -61,46 +63,13 @@ def infer(net: Network, data: Dataset, *, method: str, draws: int, tune: int, ch
                                      members=ensemble_size, seed=seed)
         loss = None
     return Fit(method, key, map_estimate, posterior, diagnostics | checks,
-               seconds=time.perf_counter() - start, cached=False, loss=loss)
-
-
-def convergence_problem(fit: Fit) -> str | None:
-    """Why a fit cannot be trusted as it stands, in words, or None: the MAP's optimiser did not
-    converge; NUTS has R̂ above 1.01, divergences or a bulk ESS under 400; ADVI's loss had not
-    settled."""
-    d = fit.diagnostics
-    if d.get("map_converged") is False:
-        return f"the MAP's optimiser stopped before converging ({d.get('map_iterations')} iterations)"
-    if fit.method == "nuts":
-        problems = [f"R̂ {d['r_hat_max']:.3f} > 1.01" if d["r_hat_max"] > 1.01 else "",
-                    f"{d['divergences']} divergences" if d["divergences"] else "",
-                    f"bulk ESS {d['ess_bulk_min']:.0f} < 400" if d["ess_bulk_min"] < 400 else ""]
-        return ", ".join(p for p in problems if p) or None
-    if fit.method == "advi" and not d.get("converged", True):
-        return f"ADVI's loss had not settled (it moved {100 * d['loss_change']:.1f} % over the last tenth)"
-    return None
+               seconds=time.perf_counter() - start, cached=False, loss=loss,
+               **({"sd": sd, "curvature": curvature} if method == "laplace" else {}))
 
 
 def _targets(net: Network, y: np.ndarray) -> np.ndarray:
     """Regression targets stay floats; class labels become int32, as PyMC's minibatches need."""
     return y.astype(float) if net.likelihood == "normal" else y.astype(np.int32)
-
-
-def find_map(model, net: Network, seed: int) -> tuple[dict[str, np.ndarray], dict]:
-    """The most probable parameters (L-BFGS on the log posterior), whether the optimiser stopped
-    because it had converged, and its loss (the negative log posterior) at every step."""
-    import pymc as pm
-
-    losses = []
-
-    def note(intermediate_result):  # scipy passes each step's state under this name
-        losses.append(float(intermediate_result.fun))
-
-    with model, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # its own convergence is reported below instead
-        point, raw = pm.find_MAP(progressbar=False, seed=seed, return_raw=True, callback=note)
-    estimate = {m.name: np.asarray(point[m.name]) for m in net.matrices()}
-    return estimate, {"map_converged": bool(raw.success), "map_iterations": int(raw.nit), "map_loss": losses}
 
 
 def _nuts(model, net, draws, tune, chains, seed, progressbar):
@@ -147,13 +116,8 @@ def _advi(full_model, net, X, y, map_estimate, draws, iterations, learning_rate,
 
 
 def advi_checks(loss: np.ndarray, iterations: int) -> dict:
-    """Whether ADVI's loss (the negative ELBO) settled: its mean over the last tenth of the run
-    against the tenth before, relative change below SETTLED."""
-    tenth = max(1, len(loss) // 10)
-    last, before = loss[-tenth:].mean(), loss[-2 * tenth:-tenth].mean()
-    change = float(abs(last - before) / max(abs(before), 1e-12))
-    return {"elbo_final": float(-last), "iterations": int(iterations), "loss_change": change,
-            "converged": bool(change < SETTLED)}
+    """Whether ADVI's loss (the negative ELBO) settled, and the ELBO it ended at."""
+    return {"elbo_final": float(-loss[-max(1, len(loss) // 10):].mean())} | settled(loss, iterations)
 
 
 def _mean_field_draws(approximation, draws: int, seed: int) -> dict[str, np.ndarray]:

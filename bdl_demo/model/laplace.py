@@ -1,73 +1,151 @@
-"""The Laplace approximation: a Normal centred on the MAP, as wide as the curvature there allows.
+"""The Laplace approximation, by the book: a Normal centred on the MAP, as wide as the curvature
+there allows, its prior chosen by the evidence, its predictions those of the linearised network.
 
-The curvature is the generalised Gauss–Newton matrix (GGN) of the negative log-likelihood at the
-MAP, over every weight and bias, from PyTensor's autodiff; unlike the Hessian of a net it is
-never negative, so with the prior's precision added it is always a valid precision matrix. The
-prior's precision is scaled by τ. τ = 1 is the textbook Laplace posterior, which is far too wide
-for draws pushed through a net; unless τ is set, it is chosen on a fifth of the training data held
-out: the widest posterior whose held-out NLL stays within 2 % of the MAP's.
-(MacKay 1992; Ritter, Botev & Barber 2018; Immer, Korzepa & Bauer 2021.)
+- Curvature: the generalised Gauss–Newton matrix (GGN) of the negative log-likelihood at the MAP,
+  over every weight and bias, from PyTensor's autodiff. Unlike a net's Hessian it is never
+  negative, so with the prior's precision added it is always a valid precision matrix.
+- Prior: every prior sd σ of the network divided by √τ. τ maximises the Laplace approximation of
+  the log marginal likelihood (the evidence, MacKay 1992) — the default of laplace-torch and of
+  "Laplace Redux" (Daxberger et al. 2021). In the eigenbasis of the GGN, in the prior's units, the
+  evidence is a closed-form function of τ: choosing it needs no refit.
+- Predictions: the network linearised at the MAP (`Network.linearised`), so that
+  logits ~ N(f(x; θ*), J(x) Σ J(x)ᵀ). Pushing weight draws through the non-linear net instead
+  predicts badly at this width (Immer, Korzepa & Bauer 2021).
 """
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 
 from bdl_demo.model.network import Network, softmax
 
-TAUS = tuple(float(t) for t in 10 ** np.arange(0, 4.01, 0.25))
-TOLERANCE = 0.02  # the held-out NLL may exceed the MAP's by this share
-VALIDATION = 0.2  # share of the training data held out to choose τ
+TAU_RANGE = (1e-4, 1e6)  # where τ is looked for: from 100× the prior's sd to 1/1000 of it
+SWEEP = tuple(float(t) for t in 10 ** np.arange(-2, 3.01, 0.5))  # τ from 10⁻² to 10³ for the report
+VALIDATION = 0.2  # the held-out rule: share of the training data set aside to choose τ
+TOLERANCE = 0.02  # … and how much worse than the MAP's its NLL may be there
 CHUNK = 256  # examples per block of Jacobians, to bound memory
 
 
+@dataclass
+class Laplace:
+    """N(θ*, (GGN + τ · P₀)⁻¹), kept as the GGN's eigendecomposition in the prior's units.
+
+    With s the prior sds and P₀ = diag(1/s²), GGN + τP₀ = S⁻¹ (B diag(λ + τ) Bᵀ) S⁻¹, S = diag(s):
+    an eigenvalue λ above τ is a direction the data pin down more than the prior does."""
+
+    net: Network
+    theta: np.ndarray  # the MAP, every parameter in one vector (order of net.matrices())
+    scale: np.ndarray  # the prior sd of each parameter at τ = 1
+    eigenvalues: np.ndarray
+    basis: np.ndarray
+    log_likelihood: float  # log p(D | θ*), summed over the training data
+
+    @classmethod
+    def at(cls, net: Network, X: np.ndarray, y: np.ndarray, map_estimate: dict) -> Laplace:
+        """The approximation at the MAP of the data X, y."""
+        theta = flatten(net, map_estimate)
+        scale = prior_scale(net)
+        eigenvalues, basis = np.linalg.eigh(ggn(net, X, y, theta) * np.outer(scale, scale))
+        return cls(net, theta, scale, np.clip(eigenvalues, 0.0, None),  # below zero is round-off
+                   basis, log_likelihood(net, map_estimate, X, y))
+
+    def log_evidence(self, tau: float) -> float:
+        """log p(D) ≈ log p(D | θ*) + log p(θ*) + ½ log det(2π Σ), the prior's precision τ·P₀:
+        = log p(D | θ*) − ½ τ ‖θ*/s‖² + ½ Σᵢ log(τ / (λᵢ + τ))."""
+        distance = np.sum((self.theta / self.scale) ** 2)
+        return float(self.log_likelihood - 0.5 * tau * distance
+                     + 0.5 * np.sum(np.log(tau) - np.log(self.eigenvalues + tau)))
+
+    def well_determined(self, tau: float) -> float:
+        """γ = Σ λᵢ / (λᵢ + τ): how many directions the data pin down (MacKay's effective number
+        of parameters)."""
+        return float(np.sum(self.eigenvalues / (self.eigenvalues + tau)))
+
+    def optimize_prior_precision(self) -> float:
+        """The τ of the largest evidence. Its derivative in τ is ½ (γ/τ − ‖θ*/s‖²), which falls as τ
+        grows, so the maximum is the one root of τ = γ(τ) / ‖θ*/s‖² (MacKay's update)."""
+        from scipy.optimize import brentq
+
+        distance = np.sum((self.theta / self.scale) ** 2)
+        low, high = (np.log(t) for t in TAU_RANGE)
+        slope = lambda log_tau: self.well_determined(np.exp(log_tau)) - np.exp(log_tau) * distance  # noqa: E731
+        if slope(high) >= 0:
+            return TAU_RANGE[1]
+        if slope(low) <= 0:
+            return TAU_RANGE[0]
+        return float(np.exp(brentq(slope, low, high, xtol=1e-10)))
+
+    def sample(self, tau: float, n: int, seed: int) -> np.ndarray:
+        """n draws of every parameter from the posterior, one per row."""
+        z = np.random.default_rng(seed).standard_normal((n, self.theta.size))
+        return self.theta + ((z / np.sqrt(self.eigenvalues + tau)) @ self.basis.T) * self.scale
+
+    def posterior_sd(self, tau: float) -> np.ndarray:
+        """The exact marginal sd of every parameter: √Σᵢᵢ."""
+        return np.sqrt((self.basis**2 / (self.eigenvalues + tau)) @ np.ones_like(self.eigenvalues)) * self.scale
+
+    def covariance(self, tau: float) -> np.ndarray:
+        """Σ = (GGN + τ P₀)⁻¹."""
+        return (self.basis / (self.eigenvalues + tau)) @ self.basis.T * np.outer(self.scale, self.scale)
+
+    def glm_predictive(self, tau: float, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The linearised network's predictive of the output scores, exactly: the mean f(x; θ*),
+        (n, C), and the covariance J Σ Jᵀ of each example's scores, (n, C, C)."""
+        scores, J = _score_jacobians(self.net)(np.tile(self.theta, (len(X), 1)), X)
+        return scores, np.einsum("ncp,pq,ndq->ncd", J, self.covariance(tau), J)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """What a fit keeps of it, to sweep τ later without the data."""
+        return {"theta": self.theta, "scale": self.scale, "eigenvalues": self.eigenvalues,
+                "basis": self.basis, "log_likelihood": np.array(self.log_likelihood)}
+
+    @classmethod
+    def from_arrays(cls, net: Network, arrays: dict[str, np.ndarray]) -> Laplace:
+        return cls(net, arrays["theta"], arrays["scale"], arrays["eigenvalues"], arrays["basis"],
+                   float(arrays["log_likelihood"]))
+
+
 def laplace(net: Network, X: np.ndarray, y: np.ndarray, map_estimate: dict, *, draws: int, seed: int,
-            tau: float | None = None) -> tuple[dict[str, np.ndarray], dict]:
-    """Draws from N(MAP, (GGN + τ · prior precision)⁻¹) per parameter, and how τ was found."""
-    diagnostics = {"tau": tau, "tau_chosen_by": "setting"}
-    if tau is None:
-        tau, curve = choose_tau(net, X, y, seed)
-        diagnostics = {"tau": tau, "tau_chosen_by": "validation", "validation_nll": curve}
-    theta = flatten(net, map_estimate)
-    whitened = Whitened(net, ggn(net, X, y, theta))
-    diagnostics["prior_dominated_directions"] = int((whitened.eigenvalues < 1).sum())
-    return unflatten(net, whitened.draws(theta, tau, draws, seed)), diagnostics
+            tau: float | str = "evidence") -> tuple[dict[str, np.ndarray], dict, Laplace]:
+    """Posterior draws per parameter array, what the report says of them, and the approximation.
+
+    `tau` is a number, "evidence" (the evidence's maximum) or "validation" (the held-out rule:
+    the widest posterior whose NLL on a fifth of the training data stays within TOLERANCE of the
+    MAP's, with the MAP and the curvature fitted on the rest)."""
+    approximation = Laplace.at(net, X, y, map_estimate)
+    diagnostics = {"predictive": "linearised", "tau_chosen_by": tau if isinstance(tau, str) else "setting"}
+    if tau == "evidence":
+        tau = approximation.optimize_prior_precision()
+    elif tau == "validation":
+        tau, diagnostics["validation_nll"] = choose_tau_on_held_out(net, X, y, seed)
+    diagnostics |= {
+        "tau": tau, "log_evidence": approximation.log_evidence(tau),
+        "well_determined": approximation.well_determined(tau),
+        "prior_dominated_directions": int((approximation.eigenvalues < tau).sum()),
+        "prior_sd": {m.name: net.prior_sd(m.name) / np.sqrt(tau) for m in net.matrices()}}
+    return unflatten(net, approximation.sample(tau, draws, seed)), diagnostics, approximation
 
 
-class Whitened:
-    """The GGN in the prior's units: eigenvalues above 1 are directions the data pin down more
-    than the prior does. Posterior draws are taken in this basis."""
-
-    def __init__(self, net: Network, curvature: np.ndarray):
-        self.scale = flatten(net, {m.name: np.full(m.shape, net.prior_sd(m.name)) for m in net.matrices()})
-        eigenvalues, self.basis = np.linalg.eigh(curvature * np.outer(self.scale, self.scale))
-        self.eigenvalues = np.clip(eigenvalues, 0.0, None)  # only round-off lies below zero
-
-    def draws(self, theta: np.ndarray, tau: float, n: int, seed: int) -> np.ndarray:
-        """n draws from N(θ, (curvature + τ · prior precision)⁻¹), one per row."""
-        z = np.random.default_rng(seed).standard_normal((n, theta.size))
-        return theta + ((z / np.sqrt(self.eigenvalues + tau)) @ self.basis.T) * self.scale
-
-
-def choose_tau(net: Network, X: np.ndarray, y: np.ndarray, seed: int) -> tuple[float, dict]:
-    """The smallest τ (the widest posterior) whose held-out NLL is within TOLERANCE of the MAP's,
-    with the MAP and the curvature fitted on the rest; and the NLL for each τ tried."""
+def choose_tau_on_held_out(net: Network, X: np.ndarray, y: np.ndarray, seed: int) -> tuple[float, dict]:
+    """The held-out rule: the smallest τ of SWEEP and above whose linearised predictive's NLL on
+    held-out training rows is within TOLERANCE of the MAP's; and the NLL of each τ tried."""
     from bdl_demo.model.bayesian import bayesian_network, random_initvals
-    from bdl_demo.model.inference import find_map
+    from bdl_demo.model.map_estimate import find_map
 
     held = _held_out(y, seed)
     model = bayesian_network(net, X[~held], y[~held], initvals=random_initvals(net, seed) if net.hidden else None)
     estimate, _ = find_map(model, net, seed)
-    theta = flatten(net, estimate)
-    whitened = Whitened(net, ggn(net, X[~held], y[~held], theta))
-    limit = (1 + TOLERANCE) * nll(net, estimate, X[held], y[held])
+    approximation = Laplace.at(net, X[~held], y[~held], estimate)
+    limit = (1 + TOLERANCE) * predictive_nll(net, estimate, None, X[held], y[held])
     curve = {}
-    for tau in TAUS:
-        curve[f"{tau:g}"] = nll(net, unflatten(net, whitened.draws(theta, tau, 200, seed)), X[held], y[held])
+    for tau in (t for t in SWEEP + (1e4, 1e5, 1e6) if t >= 1e-2):
+        draws = unflatten(net, approximation.sample(tau, 200, seed))
+        curve[f"{tau:g}"] = predictive_nll(net, estimate, draws, X[held], y[held])
         if curve[f"{tau:g}"] <= limit:
             return tau, curve
-    return TAUS[-1], curve
+    return tau, curve
 
 
 def _held_out(y: np.ndarray, seed: int) -> np.ndarray:
@@ -80,22 +158,38 @@ def _held_out(y: np.ndarray, seed: int) -> np.ndarray:
     return held
 
 
-def nll(net: Network, params: dict, X: np.ndarray, y: np.ndarray) -> float:
-    """Mean negative log predictive density of y, averaged over draws if params carry a draw axis."""
-    out = net.forward(params, X)
-    if out.ndim == 3:
-        if net.likelihood == "normal":  # a mixture of the draws' Normals
-            density = _normal_pdf(y, out[..., 0], net.noise_sd).mean(axis=0)
-            return float(-np.log(np.maximum(density, 1e-300)).mean())
-        out = out.mean(axis=0)
+def predictive_nll(net: Network, map_estimate: dict, draws: dict | None, X: np.ndarray, y: np.ndarray) -> float:
+    """Mean negative log predictive density of y: of the MAP alone when draws is None, else of the
+    linearised network's draws (for a Normal likelihood, the mixture of their Normals)."""
+    from scipy.special import logsumexp
+    from scipy.stats import norm
+
+    from bdl_demo.model.predictive import per_class
+    from bdl_demo.model.uncertainty import nll
+
+    out = net.forward(map_estimate, X)[None] if draws is None else net.linearised(map_estimate, draws, X)
     if net.likelihood == "normal":
-        return float(-np.log(np.maximum(_normal_pdf(y, out[:, 0], net.noise_sd), 1e-300)).mean())
-    p = np.concatenate([1 - out, out], axis=1) if net.likelihood == "bernoulli" else out
-    return float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-12, 1.0)).mean())
+        log_density = norm.logpdf(y, out[..., 0], net.noise_sd)
+        return float(-(logsumexp(log_density, axis=0) - np.log(len(out))).mean())
+    return nll(per_class(net, out.mean(axis=0)), y)
 
 
-def _normal_pdf(x, mean, sd):
-    return np.exp(-0.5 * ((x - mean) / sd) ** 2) / (sd * np.sqrt(2 * np.pi))
+def log_likelihood(net: Network, params: dict, X: np.ndarray, y: np.ndarray) -> float:
+    """log p(y | X, θ) of the whole data set under the network's likelihood."""
+    from scipy.stats import norm
+
+    from bdl_demo.model.predictive import per_class
+
+    out = net.forward(params, X)
+    if net.likelihood == "normal":
+        return float(norm.logpdf(y, out[:, 0], net.noise_sd).sum())
+    p = per_class(net, out)
+    return float(np.log(np.clip(p[np.arange(len(y)), y], 1e-300, 1.0)).sum())
+
+
+def prior_scale(net: Network) -> np.ndarray:
+    """The prior sd of every parameter, in one vector."""
+    return flatten(net, {m.name: np.full(m.shape, net.prior_sd(m.name)) for m in net.matrices()})
 
 
 def ggn(net: Network, X: np.ndarray, y: np.ndarray, theta: np.ndarray) -> np.ndarray:
@@ -122,7 +216,7 @@ def ggn(net: Network, X: np.ndarray, y: np.ndarray, theta: np.ndarray) -> np.nda
     return total
 
 
-@functools.lru_cache(maxsize=4)  # compiled once per network in a process: τ's search and the fit share it
+@functools.lru_cache(maxsize=4)  # compiled once per network in a process
 def _score_jacobians(net: Network):
     """A compiled function: (one row of parameters per example, X) → output scores and their
     Jacobians. Each example reads its own copy of the parameters, so one backward pass per output
@@ -156,4 +250,3 @@ def unflatten(net: Network, flat):
         out[m.name] = flat[..., at:at + size].reshape((*flat.shape[:-1], *m.shape))
         at += size
     return out
-

@@ -24,6 +24,12 @@ ACTIVATIONS = {
     "relu": lambda z: np.maximum(z, 0),
     "softmax": softmax,
 }
+SLOPES = {  # each hidden activation's derivative, as a function of its input z
+    "identity": lambda z: np.ones_like(z),
+    "sigmoid": lambda z: ACTIVATIONS["sigmoid"](z) * (1 - ACTIVATIONS["sigmoid"](z)),
+    "tanh": lambda z: 1 - np.tanh(z) ** 2,
+    "relu": lambda z: (z > 0).astype(float),
+}
 HIDDEN_ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu")
 LETTER = {"weight": "W", "bias": "b"}  # how each kind of parameter is written: W_1, b_1
 
@@ -147,6 +153,23 @@ class Network:
             Z = ACTIVATIONS[layer.activation](Z @ W + b_row)
         return Z
 
+    def linearised(self, at: dict[str, np.ndarray], params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
+        """The network as a straight line in its parameters around `at`, evaluated at `params`:
+        scores f(x; at) + J(x) (params − at), then the output link.
+
+        Forward pass and its tangent side by side: Z is the net at `at`, dZ how each layer's
+        output moves with the step d = params − at. `params` may carry a leading draw axis.
+        """
+        Z, dZ = X, np.zeros_like(X)
+        for number, layer in enumerate(self.layers, start=1):
+            W, b = at[f"W{number}"], at[f"b{number}"]
+            dW, db = params[f"W{number}"] - W, params[f"b{number}"] - b
+            scores = Z @ W + b
+            d_scores = dZ @ W + Z @ dW + db[..., None, :]
+            if number < len(self.layers):
+                Z, dZ = ACTIVATIONS[layer.activation](scores), SLOPES[layer.activation](scores) * d_scores
+        return ACTIVATIONS[self.output](scores + d_scores)
+
     def nodes(self) -> list[Node]:
         """One node per unit, layer by layer; biases are not nodes (the diagram adds a "1" unit)."""
         return [
@@ -211,5 +234,5 @@ def prior_words(net: Network) -> str:
 
 
 def _number(x: float) -> str:
-    """Format a prior scale for an equation: 1 rather than 1.0, 0.5 as is."""
-    return f"{x:g}"
+    """Format a prior scale for an equation: 1 rather than 1.0, 0.5 as is, 1.39 for 1.3934."""
+    return f"{x:.3g}"
