@@ -61,6 +61,87 @@ def test_a_foreign_images_folder_is_refused(tmp_path):
     assert not (tmp_path / "slides").exists()
 
 
+def test_a_site_that_looks_like_a_deck_is_not_taken_for_one(tmp_path):
+    """index.html and report.json are not proof: only the marker the build writes is."""
+    site = tmp_path / "site"
+    (site / "images").mkdir(parents=True)
+    (site / "index.html").write_text("<h1>my site</h1>")
+    (site / "report.json").write_text("{}")
+    (site / "images" / "holiday.jpg").write_bytes(b"\xff\xd8")
+    before = snapshot(tmp_path)
+    result = run_cli("--out", str(site), "--images", str(tmp_path / "images"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "did not make" in result.stderr
+    assert str(site) in result.stderr and "Traceback" not in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_a_folder_of_svg_files_is_not_taken_for_the_figures(tmp_path):
+    images = tmp_path / "drawings"
+    images.mkdir()
+    (images / "linear-fit-point.svg").write_text("<svg>mine</svg>")
+    before = snapshot(tmp_path)
+    result = run_cli("--out", str(tmp_path / "slides"), "--images", str(images))
+    assert result.returncode == 2 and "did not make" in result.stderr and str(images) in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_no_figure_is_drawn_over_a_file_the_build_did_not_write(tmp_path):
+    """In the build's own images folder, a file of the user's under a figure's name stays, and the
+    build stops before drawing anything."""
+    from bdl_demo.build.outputs import OutputError, check_figure_names, record_figures
+
+    images = tmp_path / "images"
+    images.mkdir()
+    record_figures(images, {"a-fit-point.svg": ["a"]})
+    (images / "a-fit-point.svg").write_text("ours")
+    check_figure_names(images, ["a-fit-point.svg", "a-fit-posterior.svg"])  # ours, and a new one
+    (images / "a-fit-posterior.svg").write_text("the user's")
+    with pytest.raises(OutputError) as refused:
+        check_figure_names(images, ["a-fit-point.svg", "a-fit-posterior.svg"])
+    assert "a-fit-posterior.svg" in str(refused.value) and str(images) in str(refused.value)
+    assert (images / "a-fit-posterior.svg").read_text() == "the user's"
+
+
+def test_staging_folders_of_a_build_that_died_are_cleared(tmp_path):
+    """A killed build leaves .<deck>-new-… and .<deck>-old-… folders: the next one removes those that
+    are a build's (marked, or empty) and leaves any other folder alone."""
+    from bdl_demo.build.outputs import DECK_MARKER, staged_deck
+
+    out = tmp_path / "slides"
+    out.mkdir()
+    (out / DECK_MARKER).write_text("")
+    dead = tmp_path / ".slides-new-abc123"
+    dead.mkdir()
+    (dead / DECK_MARKER).write_text("")
+    (dead / "index.html").write_text("half a deck")
+    empty = tmp_path / ".slides-new-empty1"
+    empty.mkdir()
+    set_aside = tmp_path / ".slides-old-xyz789"
+    (set_aside / "slides").mkdir(parents=True)
+    (set_aside / "slides" / DECK_MARKER).write_text("")
+    theirs = tmp_path / ".slides-new-mine"
+    theirs.mkdir()
+    (theirs / "thesis.tex").write_text("keep me")
+    with staged_deck(out) as staging:
+        (staging / "index.html").write_text("new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".slides-new-mine", "slides"]
+    assert (theirs / "thesis.tex").read_text() == "keep me"
+
+
+def test_a_deck_set_aside_when_the_build_died_comes_back(tmp_path):
+    """Killed between setting the old deck aside and moving the new one in: the old one returns."""
+    from bdl_demo.build.outputs import DECK_MARKER, remove_dead_staging
+
+    out = tmp_path / "slides"
+    set_aside = tmp_path / ".slides-old-xyz789"
+    (set_aside / "slides").mkdir(parents=True)
+    (set_aside / "slides" / DECK_MARKER).write_text("")
+    (set_aside / "slides" / "index.html").write_text("the previous deck")
+    remove_dead_staging(out)
+    assert (out / "index.html").read_text() == "the previous deck"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["slides"]
+
+
 def test_our_deck_folder_is_replaced_and_empty_ones_are_used(tmp_path):
     from bdl_demo.build.outputs import DECK_MARKER, check_deck_folder, staged_deck
 

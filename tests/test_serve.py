@@ -124,7 +124,7 @@ def free(port: int) -> bool:
     return True
 
 
-def wait_for(condition, seconds=5.0):
+def wait_for(condition, seconds=30.0):  # a safeguard against a hang, not a bound on speed
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, "timed out"

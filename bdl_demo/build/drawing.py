@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from bdl_demo.build.cache import Cache, key_of, library_versions, module_hashes
-from bdl_demo.build.outputs import figures_written_before, record_figures
+from bdl_demo.build.outputs import check_figure_names, figures_written_before, record_figures
 from bdl_demo.figures.registry import PACKAGE, SHARED_MODULES, FigureSpec, resolve
 from bdl_demo.files import atomic_write
 from bdl_demo.model.fit import FittedModel
@@ -38,6 +38,7 @@ def draw_figures(figure_ids: list[str], models: dict[str, FittedModel], images: 
     `others` are models of deck.toml this build leaves out (--only): their figures stay. `deck`
     holds the [deck] settings some figures show (the QR code).
     """
+    check_figure_names(images, [f"{figure_id}.{kind}" for figure_id in figure_ids for kind in ("svg", "json")])
     images.mkdir(parents=True, exist_ok=True)
     manifest, written = {}, {}
     for figure_id in figure_ids:

@@ -1,9 +1,10 @@
 """Where the build writes: only into folders it made itself, never over a user's files.
 
 The deck folder carries a marker file, and the images folder a manifest of the figure files the
-build wrote. A folder is replaced (deck) or pruned (images) only when it carries that proof;
-anything else — a foreign folder that is not empty, a file, the project, `/` — is refused with one
-line before anything is touched.
+build wrote. A folder is replaced (deck) or written to (images) only when it is empty or carries
+that proof, and in the images folder only the files the manifest lists are ever overwritten or
+removed; anything else — a foreign folder that is not empty, a file of the user's under a name the
+build uses, a file, the project, `/` — is refused with one line before anything is touched.
 """
 from __future__ import annotations
 
@@ -19,9 +20,7 @@ from bdl_demo.errors import BuildError
 
 DECK_MARKER = ".bdl-demo-deck"
 IMAGES_MANIFEST = ".bdl-demo-images.json"
-# What a deck made before the marker existed holds: such a folder is recognised as ours.
-OLD_DECK_ENTRIES = {"index.html", "report.json", "lib", "images", "deck.pdf",
-                    "deck-standalone.html", "deck.ipynb"}
+STAGING = ("-new-", "-old-")  # the folders beside the deck a build stages it in: .<name>-new-…
 
 
 class OutputError(BuildError):
@@ -67,18 +66,24 @@ def _not_precious(path: Path, project: Path, flag: str) -> None:
 
 
 def _is_our_deck(folder: Path) -> bool:
+    """Empty, or marked as a deck by the build that made it: nothing else counts as proof."""
     entries = _entries(folder)
-    if not entries or DECK_MARKER in entries:
-        return True
-    return {"index.html", "report.json"} <= entries <= OLD_DECK_ENTRIES
+    return not entries or DECK_MARKER in entries
 
 
 def _is_our_images(folder: Path) -> bool:
+    """Empty, or holding the build's record of the figures it wrote there."""
     entries = _entries(folder)
-    if not entries or IMAGES_MANIFEST in entries:
-        return True
-    # Made before the manifest existed: nothing but figures.
-    return all(name.endswith(".svg") and (folder / name).is_file() for name in entries)
+    return not entries or IMAGES_MANIFEST in entries
+
+
+def check_figure_names(images: Path, names: list[str]) -> None:
+    """Refuse, before anything is drawn, to write a figure over a file the build did not write."""
+    ours = set(figures_written_before(images))
+    theirs = [name for name in names if name not in ours and (images / name).exists()]
+    if theirs:
+        raise OutputError(f"--images {images} holds {theirs[0]}, which bdl_demo did not write and would "
+                          "draw a figure over: move that file away or pass another folder")
 
 
 def _entries(folder: Path) -> set[str]:
@@ -103,6 +108,7 @@ def staged_deck(out: Path):
     """
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        remove_dead_staging(out)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
         staging.chmod(0o755)  # mkdtemp makes it private; the deck is meant to be served
         (staging / DECK_MARKER).write_text("made by bdl_demo: the build replaces this folder\n")
@@ -125,6 +131,21 @@ def staged_deck(out: Path):
         raise OutputError(f"cannot replace {out}: {error.strerror}") from None
     finally:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def remove_dead_staging(out: Path) -> None:
+    """Clear the staging folders a build that died left beside `out` — only those that prove to be
+    a build's (a marked deck inside, or empty). A previous deck set aside just before the new one
+    took its place goes back. Called under the build lock, so none of them is in use."""
+    for folder in sorted(out.parent.glob(f".{out.name}-*")):
+        kind = folder.name[len(out.name) + 1:len(out.name) + 6]
+        if kind not in STAGING or not folder.is_dir() or folder.is_symlink():
+            continue
+        deck = folder if kind == "-new-" else folder / out.name
+        if kind == "-old-" and (deck / DECK_MARKER).is_file() and not out.exists():
+            deck.rename(out)
+        if (deck / DECK_MARKER).is_file() or not any(folder.iterdir()):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def figures_written_before(images: Path) -> dict[str, list[str]]:

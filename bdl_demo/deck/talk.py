@@ -73,15 +73,17 @@ def render_talk(templates: Path, *, deck: dict, models: dict[str, FittedModel], 
 
 
 def check_templates(templates: Path, compiled: Path | None = None) -> None:
-    """Compile every template now, so a syntax error stops the build before anything is fitted."""
+    """Compile every template now, so a syntax error stops the build before anything is fitted:
+    the Markdown ones as Markdown, the pages (.html) with HTML escaping, as they are used."""
     if not (Path(templates) / TALK).is_file():
         raise TalkError(f"no {TALK} in {templates}: point --templates at the deck's templates folder")
-    env = environment(Path(templates).resolve(), compiled=compiled)
-    for name in env.list_templates(extensions=["md", "html"]):
-        try:
-            env.get_template(name)
-        except jinja2.TemplateSyntaxError as error:
-            raise TalkError(f"{Path(templates).name}/{name}:{error.lineno}: {error.message}") from None
+    for extension, autoescape in (("md", False), ("html", True)):
+        env = environment(Path(templates).resolve(), autoescape=autoescape, compiled=compiled)
+        for name in env.list_templates(extensions=[extension]):
+            try:
+                env.get_template(name)
+            except jinja2.TemplateSyntaxError as error:
+                raise TalkError(f"{Path(templates).name}/{name}:{error.lineno}: {error.message}") from None
 
 
 class RecordingLoader(jinja2.FileSystemLoader):
@@ -99,14 +101,17 @@ class RecordingLoader(jinja2.FileSystemLoader):
 
 def environment(templates: Path, read: set[Path] | None = None, autoescape: bool = False,
                 compiled: Path | None = None) -> jinja2.Environment:
-    """Jinja for Markdown: no HTML escaping, undefined names are errors, blocks leave no blank lines.
+    """Jinja for Markdown (no HTML escaping: markdown-it leaves raw HTML as text) or, with
+    `autoescape`, for the HTML pages; undefined names are errors, blocks leave no blank lines.
 
     `compiled` is a folder where Jinja keeps templates compiled, so an unchanged one is not
-    compiled again by the next build.
+    compiled again by the next build. Compiled code carries its escaping, so each kind of
+    environment keeps its own: a page compiled without escaping can never be loaded as a page.
     """
-    cache = jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None
     if compiled:
+        compiled = Path(compiled) / ("html" if autoescape else "markdown")
         compiled.mkdir(parents=True, exist_ok=True)
+    cache = jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None
     env = jinja2.Environment(loader=RecordingLoader(templates, read), autoescape=autoescape,
                              bytecode_cache=cache,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,

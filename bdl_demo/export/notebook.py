@@ -9,6 +9,7 @@ Slideshow metadata mirrors the deck (slides, slides below, fragments, speaker no
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -19,6 +20,8 @@ from bdl_demo.files import atomic_write
 from bdl_demo.model.fit import FittedModel
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+# Where Markdown's text is not text: code blocks and spans, and math (Jupyter typesets it before Markdown).
+VERBATIM = re.compile(r"```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]+\$", re.DOTALL)
 
 SETUP = '''\
 import os
@@ -61,7 +64,7 @@ def write_notebook(out: Path, stacks: list[Stack], *, models: dict[str, FittedMo
                    figures: dict[str, dict], images_dir: Path, quality: str, config: Path) -> None:
     """slides/deck.ipynb: Markdown and figure cells per slide, with slideshow metadata."""
     title = stacks[0][0].title if stacks and stacks[0] else "The deck"
-    cells = [_with_type(v4.new_markdown_cell(INTRO.format(title=title, quality=quality)), "skip"),
+    cells = [_with_type(v4.new_markdown_cell(INTRO.format(title=as_text(title), quality=quality)), "skip"),
              _with_type(v4.new_code_cell(setup_code(models, quality, config)), "skip")]
     for stack in stacks:
         for number, slide in enumerate(stack):
@@ -95,7 +98,7 @@ def slide_cells(slide: Slide, kind: str, figures: dict[str, dict], images_dir: P
 
     def flush():
         if text:
-            add(v4.new_markdown_cell("\n\n".join(source for source, _ in text)), text[0][1])
+            add(v4.new_markdown_cell(as_text("\n\n".join(source for source, _ in text))), text[0][1])
             text.clear()
 
     for block, fragment in _leaves(slide.blocks):
@@ -109,9 +112,19 @@ def slide_cells(slide: Slide, kind: str, figures: dict[str, dict], images_dir: P
             text.append((plain_markdown(block.source), fragment))
     flush()
     if slide.notes:
-        notes = plain_markdown(slide.notes_text)
+        notes = as_text(plain_markdown(slide.notes_text))
         cells.append(_with_type(v4.new_markdown_cell(f"> **Speaker notes.** {' '.join(notes.split())}"), "notes"))
     return cells
+
+
+def as_text(markdown: str) -> str:
+    """Markdown whose `<` is always text, as in the deck: Jupyter and nbconvert pass raw HTML in
+    Markdown through, so a title holding a tag would become one. Code and math are left as they are."""
+    pieces, end = [], 0
+    for verbatim in VERBATIM.finditer(markdown):
+        pieces += [markdown[end:verbatim.start()].replace("<", "&lt;"), verbatim.group()]
+        end = verbatim.end()
+    return "".join(pieces) + markdown[end:].replace("<", "&lt;")
 
 
 def _leaves(blocks: list[Block], fragment: bool = False) -> list[tuple[Block, bool]]:
