@@ -97,6 +97,34 @@ def test_every_kind_of_entry_is_checked_on_read(tmp_path):
     assert len(messages) == 4 and all("damaged" in m for m in messages)
 
 
+def test_an_entry_under_another_name_is_made_again(tmp_path):
+    """A whole entry copied over another key's file is not that key's: reported and not used."""
+    messages = []
+    cache = Cache(tmp_path, log=messages.append)
+    for kind in ("data", "fits", "evaluations", "figures"):
+        cache.write(kind, "one", b"first", {"alt": "x"})
+        cache.write(kind, "two", b"second")
+        cache.path(kind, "two").write_bytes(cache.path(kind, "one").read_bytes())
+        assert cache.read(kind, "one").payload == b"first"
+        assert cache.read(kind, "two") is None
+    assert messages == [f"warning: cache entry {kind}/two was made for {kind}/one: making it again"
+                        for kind in ("data", "fits", "evaluations", "figures")]
+
+
+def test_a_fit_copied_over_another_models_key_is_refitted(settings, draft_models, fit_cache):
+    """What a stale copy or a bad merge of .cache/ does: the entry records its own key, so the
+    wrong fit is never loaded as "cached" (it used to fail later with a traceback)."""
+    linear = model_where(draft_models, "linear regression")
+    logistic = model_where(draft_models, "logistic regression")
+    path = fit_cache / "fits" / linear.fit.key
+    path.write_bytes((fit_cache / "fits" / logistic.fit.key).read_bytes())
+    messages = []
+    refitted = fitting.fit_all(settings, "draft", [linear.id], Cache(fit_cache, log=messages.append),
+                               log=messages.append)[linear.id]
+    assert not refitted.fit.cached and refitted.fit.draws["W1"].shape[1:] == linear.net.matrices()[0].shape
+    assert f"warning: cache entry fits/{linear.fit.key} was made for fits/{logistic.fit.key}: making it again" in messages
+
+
 def test_fetch_makes_a_missing_value_once(tmp_path):
     cache, made = Cache(tmp_path), []
 
@@ -155,3 +183,14 @@ def test_atomic_write_leaves_no_partial_file(tmp_path, monkeypatch):
         atomic_write(target, b"new")
     assert target.read_bytes() == b"old"
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_a_setting_only_one_method_reads_refits_only_that_method(settings, fit_cache):
+    """τ is the Laplace posterior's and the dropout rate the dropout net's: changing one keeps the
+    keys of the model's other fits, so they load from the cache."""
+    deep = next(m for m in settings.models.values() if m.hidden)
+    cache = Cache(fit_cache)
+    before = {job.method: job.key for job in fitting.plan(deep, settings, "draft", cache)}
+    for change, method in (({"tau": 3.0}, "laplace"), ({"dropout_rate": 0.3}, "dropout")):
+        after = {job.method: job.key for job in fitting.plan(dataclasses.replace(deep, **change), settings, "draft", cache)}
+        assert {m for m in before if before[m] != after[m]} == ({method} & set(before)), change

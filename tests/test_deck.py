@@ -245,8 +245,9 @@ def test_a_figure_the_build_cannot_make_names_file_and_line(tmp_path, templates)
 
 
 def test_a_figure_written_in_plain_markdown_is_checked_too(tmp_path, templates):
+    """Named by the section file and line that asked for it, not the outline."""
     _break(templates, "sections/thanks.md", 3, "![](figure:nosuch-matrix-point)")
-    with pytest.raises(TalkError, match=r'slide "Thank you": no figure \'nosuch-matrix-point\''):
+    with pytest.raises(TalkError, match=r"^templates/sections/thanks\.md:3: no figure 'nosuch-matrix-point'"):
         synthetic_deck.talk(templates=templates)
 
 

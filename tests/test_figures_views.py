@@ -233,3 +233,23 @@ def test_the_data_figure_shows_three_labelled_examples_per_class():
     models = synthetic_models(["digits"])
     svg, _ = render_svg("digits-examples", models)
     assert len(svg_ids(svg, "example-")) == 3 * models["digits"].data.n_classes
+
+
+def test_the_prior_precision_sweep_marks_the_tau_in_use_and_the_evidence_peak():
+    """One orange line at the τ in use; the evidence's peak is the same line unless another rule
+    chose τ, when it gets a grey line of its own and the words say which rule chose."""
+    from bdl_demo.model.evaluation import evaluate
+
+    models = synthetic_models(["deepnet"])
+    model = models["deepnet"]
+    svg, meta = render_svg("deepnet-prior-precision", models)
+    assert len(svg_ids(svg, "sweep-chosen")) == 3 and not svg_ids(svg, "sweep-evidence-peak")
+    assert f"the evidence picks τ = {model.fit.diagnostics['tau']:.3g}" in meta["alt"]
+    model.fit.diagnostics |= {"tau": 100.0, "tau_chosen_by": "validation"}
+    model.evaluation = evaluate(model)
+    svg, meta = render_svg("deepnet-prior-precision", models)
+    assert len(svg_ids(svg, "sweep-chosen")) == 3 and len(svg_ids(svg, "sweep-evidence-peak")) == 3
+    assert "held-out data pick τ = 100 " in meta["alt"]
+    rows = model.evaluation.numbers["prior_precision_sweep"]
+    assert [row["tau"] for row in rows if row["chosen"]] == [100.0]
+    assert max(rows, key=lambda row: row["log_evidence"])["evidence_peak"]

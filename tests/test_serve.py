@@ -61,7 +61,7 @@ def serving(deck: Path, templates: Path, build):
     thread = threading.Thread(target=serve, args=(build, deck, read_by_the_build(templates)),
                               kwargs=dict(port=0, log=lines.append, ready=ready, stop=stop))
     thread.start()
-    assert ready.wait(5)
+    assert ready.wait(30)  # set once the OS watch is on
     host, port = re.search(r"http://([\d.]+):(\d+)/", lines[0]).groups()
     try:
         yield host, int(port), lines

@@ -17,10 +17,11 @@ def test_an_auroc_in_words(auroc, verdict):
 
 
 def test_best_at_flagging_only_above_chance():
-    assert best_at_flagging({"posterior": 0.92, "advi": 0.6}) == "posterior"
-    assert best_at_flagging({"posterior": 0.01, "advi": 0.42}) is None  # below chance is no "best"
-    assert best_at_flagging({"posterior": 0.5, "advi": 0.5}) is None
-    assert best_at_flagging({"posterior": 0.4, "ensemble": 0.51}) == "ensemble"
+    assert best_at_flagging({"posterior": 0.92, "advi": 0.6}) == ["posterior"]
+    assert best_at_flagging({"posterior": 0.01, "advi": 0.42}) == []  # below chance is no "best"
+    assert best_at_flagging({"posterior": 0.5, "advi": 0.5}) == []
+    assert best_at_flagging({"posterior": 0.4, "ensemble": 0.51}) == ["ensemble"]
+    assert best_at_flagging({"posterior": 0.9952, "advi": 0.9954, "ensemble": 0.97}) == ["posterior", "advi"]
 
 
 def test_two_scores_compared():

@@ -1,8 +1,9 @@
 """One content-addressed store for all the build computes once: data sets, fits, evaluations, figures.
 
 An entry is filed under a key that hashes everything it depends on. Its file starts with one line
-of JSON — the SHA-256 of the payload and a little metadata — followed by the payload, so every
-read is checked: a damaged or foreign entry is reported in one line and made again, never used.
+of JSON — the SHA-256 of the payload, the kind and key it was made for, and a little metadata —
+followed by the payload, so every read is checked: a damaged entry, or one filed under a name that
+is not its own, is reported in one line and made again, never used.
 """
 from __future__ import annotations
 
@@ -91,15 +92,20 @@ class Cache:
         try:
             stamp = json.loads(header)
             whole = stamp["sha256"] == hashlib.sha256(payload).hexdigest()
-        except (ValueError, TypeError, KeyError):
-            whole = False
+            made_for = stamp.get("entry")
+        except (ValueError, TypeError, KeyError, AttributeError):
+            whole, made_for = False, None
         if not whole:
             self.log(f"warning: damaged cache entry {kind}/{key}: making it again")
             return None
-        return Entry(payload, stamp.get("meta", {}))
+        if made_for != f"{kind}/{key}":
+            self.log(f"warning: cache entry {kind}/{key} was made for {made_for or 'another key'}: making it again")
+            return None
+        return Entry(payload, stamp.get("meta") or {})
 
     def write(self, kind: str, key: str, payload: bytes, meta: dict | None = None) -> None:
-        header = json.dumps({"sha256": hashlib.sha256(payload).hexdigest(), "meta": meta or {}})
+        header = json.dumps({"sha256": hashlib.sha256(payload).hexdigest(), "entry": f"{kind}/{key}",
+                             "meta": meta or {}})
         try:
             atomic_write(self.path(kind, key), header.encode() + b"\n" + payload)
         except OSError as error:

@@ -134,11 +134,12 @@ def build(args: argparse.Namespace) -> dict | None:
 def _flags(args: argparse.Namespace, out: Path, images: Path) -> dict:
     """What decides a build's result besides its input files: the same flags, the same deck."""
     from bdl_demo.build.cache import cache_dir
+    from bdl_demo.files import resolved
 
     return {"quality": args.quality, "only": args.only, "out": str(out), "images": str(images),
-            "config": str(Path(args.config).resolve()), "templates": str(Path(args.templates).resolve()),
+            "config": str(resolved(args.config, "--config")), "templates": str(resolved(args.templates, "--templates")),
             "exports": [args.pdf, args.pdf_notes, args.single_file, args.notebook],
-            "cache": str(cache_dir().resolve())}
+            "cache": str(resolved(cache_dir(), "BDL_DEMO_CACHE"))}
 
 
 def _build(args, out: Path, images: Path, record: Path, flags: dict, started: float, log) -> dict:
@@ -219,7 +220,8 @@ def _record(record: Path, flags: dict, read: list[Path], out: Path, images: Path
 
 
 def _extras(args: argparse.Namespace, staging: Path, stacks, models, figures, images, log) -> None:
-    """The notebook, the one-file deck and the PDF, made from the new deck before it is swapped in."""
+    """The notebook, the one-file deck and the PDF, made from the new deck before it is swapped in
+    (a PDF error names where the deck will be, not the staging folder that is then gone)."""
     if args.notebook:
         from bdl_demo.export.notebook import write_notebook
 
@@ -232,10 +234,15 @@ def _extras(args: argparse.Namespace, staging: Path, stacks, models, figures, im
         size = write_standalone(staging, staging / "deck-standalone.html")
         log(f"single file: deck-standalone.html ({size / 1e6:.1f} MB)")
     if args.pdf or args.pdf_notes:
-        from bdl_demo.export.pdf import export_pdf
+        from bdl_demo.export.pdf import PdfError, export_pdf
 
         started = time.perf_counter()
-        pages = export_pdf(staging, staging / "deck.pdf", notes=args.pdf_notes)
+        try:
+            pages = export_pdf(staging, staging / "deck.pdf", notes=args.pdf_notes)
+        except PdfError as error:
+            out = Path(args.out).resolve()
+            message = str(error).replace(staging.as_uri(), out.as_uri()).replace(str(staging), str(out))
+            raise PdfError(f"{message} (in the deck this build makes without --pdf)") from None
         log(f"pdf: deck.pdf, {pages} pages ({time.perf_counter() - started:.1f} s)")
 
 

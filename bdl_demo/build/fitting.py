@@ -35,6 +35,9 @@ EVALUATION_MODULES = tuple(f"bdl_demo.model.{name}" for name in (
     "evaluation", "predictive", "uncertainty", "exact", "laplace", "network", "fit"))
 
 
+ONE_METHOD_KEYS = {"tau": "laplace", "dropout_rate": "dropout"}  # settings that only one method reads
+
+
 class FitError(BuildError):
     """A fit failed; the message names the model and the first line of the reason."""
 
@@ -93,6 +96,7 @@ def plan(model: ModelSettings, settings: Settings, quality: str, cache: Cache) -
     jobs = []
     for method in (model.method, *model.companions):
         what = dataclasses.asdict(model) | {"id": None, "title": None, "inference": method}  # names refit nothing
+        what |= {key: None for key, only in ONE_METHOD_KEYS.items() if only != method}
         key = key_of("fit", what, repr(network), data.fingerprint(), dataclasses.asdict(profile),
                      settings.seed, module_hashes(*FIT_MODULES), library_versions())
         jobs.append(Job(model, method, network, data, profile, settings.seed, key))

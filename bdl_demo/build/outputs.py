@@ -15,7 +15,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from bdl_demo.files import atomic_write
+from bdl_demo.files import atomic_write, resolved
 from bdl_demo.errors import BuildError
 
 DECK_MARKER = ".bdl-demo-deck"
@@ -38,21 +38,17 @@ def check_images_folder(images: Path, project: Path) -> Path:
 
 
 def _check_folder(path: Path, project: Path, flag: str, what: str, is_ours) -> Path:
-    path = _resolved(path, flag)
+    path = resolved(path, flag)
     _not_precious(path, project, flag)
     if path.exists() and not path.is_dir():
         raise OutputError(f"{flag} {path} is a file, not a folder: pass a folder for {what}")
+    above = next(parent for parent in path.parents if parent.exists())
+    if not above.is_dir():
+        raise OutputError(f"{flag} {path} is inside {above}, which is a file: pass a folder for {what}")
     if path.is_dir() and not is_ours(path):
         raise OutputError(f"{flag} {path} is a folder bdl_demo did not make and it is not empty "
                           f"({_some_entries(path)}): pass a new or empty folder")
     return path
-
-
-def _resolved(path: Path, flag: str) -> Path:
-    try:
-        return Path(path).expanduser().resolve()
-    except (OSError, RuntimeError) as error:
-        raise OutputError(f"{flag} {path} cannot be resolved: {error}") from None
 
 
 def _not_precious(path: Path, project: Path, flag: str) -> None:

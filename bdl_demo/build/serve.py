@@ -37,6 +37,7 @@ RELOAD_SCRIPT = (
 CHECK_SECONDS = 1.0  # how often an idle event stream checks that its tab is still open
 SETTLE_MS = 50  # a save is acted on once this long passes without another
 SETTLE_LIMIT_MS = 2000  # a burst of saves delays the rebuild by at most this much
+WATCH_TIMEOUT_MS = 200  # how often the watch looks up from the OS: how soon it is known to be on, and stops
 MAX_PATH = 2048  # longer request targets get 414
 
 
@@ -289,8 +290,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 # --- watching ----------------------------------------------------------------------------------
 
-def changes_to(files: Callable[[], list[Path]], stop: threading.Event):
-    """Yield the files changed, each time some of `files()` are saved, until `stop` is set.
+def changes_to(files: Callable[[], list[Path]], stop: threading.Event, watching: Callable[[], None] = lambda: None):
+    """Yield the files changed, each time some of `files()` are saved, until `stop` is set;
+    `watching()` is called once the operating system is watching them (a save before that would
+    go unseen).
 
     The operating system reports the events (watchfiles, inotify on Linux) for the folders that
     hold the files, not recursively; anything else in them — editor backups, swap files, the
@@ -302,11 +305,15 @@ def changes_to(files: Callable[[], list[Path]], stop: threading.Event):
         watched = {Path(path).resolve() for path in files()}
         folders = sorted({path.parent for path in watched if path.parent.is_dir()})
         if not folders:
+            watching()
             stop.wait(0.5)
             continue
         for batch in watch(*folders, watch_filter=lambda change, path: Path(path) in watched,
                            step=SETTLE_MS, debounce=SETTLE_LIMIT_MS, stop_event=stop, recursive=False,
-                           rust_timeout=500):
+                           rust_timeout=WATCH_TIMEOUT_MS, yield_on_timeout=True):
+            watching()  # the first batch, even an empty one at the first timeout, proves the watch is on
+            if not batch:
+                continue
             yield sorted({Path(path) for _, path in batch})
             if {Path(path).resolve() for path in files()} != watched:
                 break  # the build now reads other files: watch those
@@ -323,10 +330,9 @@ def serve(rebuild: Callable[[], None], deck_dir: Path, watch: Callable[[], list[
     stop = stop or threading.Event()
     with PreviewServer(deck_dir, port).start() as server, _ctrl_c_as_keyboard_interrupt() as handler:
         log(f"serving {deck_dir} at {server.url} (Ctrl-C to stop)")
-        if ready is not None:
-            ready.set()
+        ready = ready or threading.Event()
         try:
-            for changed in changes_to(watch, stop):
+            for changed in changes_to(watch, stop, watching=ready.set):
                 _rebuild(rebuild, server, changed, log, handler)
         except KeyboardInterrupt:
             stop.set()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bdl_demo.errors import BuildError
+from bdl_demo.files import read_input
 from bdl_demo.model.data import DATASETS
 from bdl_demo.model.network import HIDDEN_ACTIVATIONS, Layer, Network
 from bdl_demo.model.task import OUTPUTS, default_output, kind_of, n_outputs, output_problem
@@ -144,9 +145,12 @@ def _widths(value):
     return tuple(value)
 
 
+MAX_TEXT = 200  # characters in a title, a name or a path
+
+
 def _text(value):
-    if not isinstance(value, str) or "\n" in value or len(value) > 200:
-        raise ValueError("a text in quotes on one line")
+    if not isinstance(value, str) or "\n" in value or len(value) > MAX_TEXT:
+        raise ValueError(f"a text in quotes on one line, at most {MAX_TEXT} characters")
     return value
 
 
@@ -195,13 +199,11 @@ OPTIONAL_PROFILE_KEYS = ("ensemble_size",)
 
 def load_settings(path: Path) -> Settings:
     """Parse and validate deck.toml."""
+    data = read_input(Path(path), "settings file", "pass deck.toml or another settings file with --config")
     try:
-        text = Path(path).read_bytes().decode("utf-8")
-    except OSError as error:
-        raise SettingsError(f"cannot read settings file {path}: {error.strerror}; "
-                            "pass an existing file with --config") from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = Path(path).read_bytes()[:error.start].count(b"\n") + 1
+        line = data[:error.start].count(b"\n") + 1
         raise SettingsError(f"{path}:{line}: not UTF-8 text (byte {error.object[error.start]:#x}); "
                             "save the file as UTF-8") from None
     try:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from bdl_demo.errors import BuildError
+from bdl_demo.files import copy_file
 
 PACKAGES = ("reveal.js", "katex")
 
@@ -87,7 +88,7 @@ def copy_assets(node_modules: Path, out_dir: Path) -> None:
             for source in matches:
                 target = out_dir / "lib" / package / source.relative_to(root)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, target)
+                copy_file(source, target)
 
 
 SCRIPTS_DIR = Path(__file__).parent / "scripts"
@@ -100,7 +101,7 @@ def copy_scripts(out_dir: Path) -> None:
     target = out_dir / "lib" / "bdl"
     target.mkdir(parents=True, exist_ok=True)
     for name in SCRIPTS:
-        shutil.copyfile(SCRIPTS_DIR / name, target / name)
+        copy_file(SCRIPTS_DIR / name, target / name)
 
 
 def _pinned_versions(project_root: Path) -> dict[str, str]:

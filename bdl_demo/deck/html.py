@@ -8,7 +8,6 @@ highlighted by Pygments now, and the ::: layouts become the deck's grid classes.
 from __future__ import annotations
 
 import html
-import shutil
 from pathlib import Path
 
 from markupsafe import Markup
@@ -20,7 +19,7 @@ from bdl_demo.deck.listing import highlight, highlight_css
 from bdl_demo.deck.slides import Block, Slide, Stack, block_classes, figure_id_of, markdown
 from bdl_demo.deck.talk import environment
 from bdl_demo.errors import BuildError
-from bdl_demo.files import atomic_write
+from bdl_demo.files import atomic_write, copy_file
 
 PAGE = "page.html"
 WIDE = 1.5  # a figure wider than 1.5 × its height: its twin takes its place instead of its side
@@ -78,7 +77,7 @@ def copy_figures(manifest: dict[str, dict], images_dir: Path, target: Path) -> N
         source = images_dir / entry["file"]
         if not source.is_file():
             raise DeckError(f"figure {figure_id!r} is in the manifest but {source} is missing")
-        shutil.copyfile(source, target / source.name)
+        copy_file(source, target / source.name)
 
 
 def controls(interaction: dict) -> str:

@@ -6,21 +6,27 @@ macros, code listings from the real source — then parsed into the list of slid
 """
 from __future__ import annotations
 
+import hashlib
 import math
+import os
+import re
 from pathlib import Path
 
 import jinja2
+import jinja2.ext
 
-from bdl_demo import palette
+from bdl_demo import numbers, palette
 from bdl_demo.deck.listing import calls_to, source_text
 from bdl_demo.deck import words
 from bdl_demo.deck.slides import SlideError, Stack, parse_talk
 from bdl_demo.errors import BuildError
+from bdl_demo.files import check_input
 from bdl_demo.figures.registry import resolve
 from bdl_demo.model import learning
 from bdl_demo.model.fit import FittedModel
 
 TALK = "talk.md"
+_THIS_MODULE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
 MACROS = "macros.md"
 COLORS = {"weight": palette.WEIGHT_COLOR, "bias": palette.BIAS_COLOR}
 
@@ -86,6 +92,17 @@ def check_templates(templates: Path, compiled: Path | None = None) -> None:
                 raise TalkError(f"{Path(templates).name}/{name}:{error.lineno}: {error.message}") from None
 
 
+class FigureLinks(jinja2.ext.Extension):
+    """`![caption](figure:<id>)` written in a template asks for its figure while the template
+    renders, as the img() macro does: a figure the build cannot make then names the file and line
+    that asked for it."""
+
+    LINK = re.compile(r"\]\(figure:([A-Za-z0-9_][A-Za-z0-9_-]*)\)")
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return self.LINK.sub(r'](figure:{{ figure("\1") }})', source)
+
+
 class RecordingLoader(jinja2.FileSystemLoader):
     """Jinja's file loader, noting every template file it reads (the preview watches those)."""
 
@@ -94,6 +111,9 @@ class RecordingLoader(jinja2.FileSystemLoader):
         self.read = read if read is not None else set()
 
     def get_source(self, environment, template):
+        candidate = Path(self.searchpath[0], *template.split("/"))
+        if os.path.lexists(candidate):  # Jinja reads it whole: a template's size, not a device or a pipe
+            check_input(candidate, "template", "a template is a Markdown or HTML file")
         source, filename, uptodate = super().get_source(environment, template)
         self.read.add(Path(filename))
         return source, filename, uptodate
@@ -105,21 +125,22 @@ def environment(templates: Path, read: set[Path] | None = None, autoescape: bool
     `autoescape`, for the HTML pages; undefined names are errors, blocks leave no blank lines.
 
     `compiled` is a folder where Jinja keeps templates compiled, so an unchanged one is not
-    compiled again by the next build. Compiled code carries its escaping, so each kind of
-    environment keeps its own: a page compiled without escaping can never be loaded as a page.
+    compiled again by the next build. Compiled code carries its escaping and this module's
+    preprocessing, so each kind of environment keeps its own, per version of this module: a page
+    compiled without escaping can never be loaded as a page.
     """
     if compiled:
-        compiled = Path(compiled) / ("html" if autoescape else "markdown")
+        compiled = Path(compiled) / f"{'html' if autoescape else 'markdown'}-{_THIS_MODULE}"
         compiled.mkdir(parents=True, exist_ok=True)
     cache = jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None
     env = jinja2.Environment(loader=RecordingLoader(templates, read), autoescape=autoescape,
-                             bytecode_cache=cache,
+                             bytecode_cache=cache, extensions=[] if autoescape else [FigureLinks],
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters.update(seconds=seconds, percent=lambda x: f"{100 * x:.1f} %", in_words=in_words,
                        bayesian=bayesian, extract=lambda key, container: container[key],
-                       the=words.the, flagging=words.flagging)
-    env.globals.update(best_at_flagging=words.best_at_flagging, compared=words.compared,
+                       the=words.the, flagging=words.flagging, sig=numbers.significant)
+    env.globals.update(best_at_flagging=words.best_at_flagging, compared=words.compared, tau_choice=numbers.tau_choice,
                        flag_scores=lambda metrics, keys, name: {
                            key: metrics[key]["ood_auroc"][name]["mutual_information"] for key in keys})
     return env

@@ -17,10 +17,13 @@ def flagging(auroc: float) -> str:
     return "doubts them less than the test inputs — the opposite of what we want"
 
 
-def best_at_flagging(scores: dict[str, float]) -> str | None:
-    """The name with the highest AUROC, if it is better than chance (above 0.5); else None."""
-    name = max(scores, key=scores.get)
-    return name if scores[name] > 0.5 else None
+def best_at_flagging(scores: dict[str, float]) -> list[str]:
+    """The names with the highest AUROC as the slide writes it (two decimals: a tie is named as
+    one), if that is better than chance (above 0.5); else none."""
+    top = max(scores.values())
+    if top <= 0.5:
+        return []
+    return [name for name, score in scores.items() if f"{score:.2f}" == f"{top:.2f}"]
 
 
 def compared(score: float, other: float, better: str, worse: str, same: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from bdl_demo import palette
+from bdl_demo.numbers import significant, tau_choice
 from bdl_demo.figures import common, style
 from bdl_demo.model import uncertainty
 from bdl_demo.model.evaluation import OOD_WHAT, grid_over, ood_sets
@@ -15,6 +16,7 @@ from bdl_demo.model.predictive import class_probabilities, draw_probabilities
 from bdl_demo.model.exact import BAND, band_sd
 from bdl_demo.model.fit import FittedModel
 
+SWEEP_SIZE = (12.0, 4.3)  # the τ sweep leaves room on its slide for two lines of words
 LABELS = {"map": "MAP", "posterior": "posterior", "advi": "mean-field ADVI", "dropout": "MC dropout",
           "ensemble": "deep ensemble"}
 METHOD_NAMES = {"nuts": "NUTS", "laplace": "Laplace", "advi": "mean-field ADVI", "dropout": "MC dropout",
@@ -228,16 +230,19 @@ def prior_precision(model: FittedModel):
     metrics = model.evaluation.numbers["metrics"]
     taus = np.array([row["tau"] for row in sweep])
     chosen = next(row for row in sweep if row["chosen"])
+    peak = next(row for row in sweep if row["evidence_peak"])
+    rule = model.fit.diagnostics.get("tau_chosen_by", "setting")
     sets = list(sweep[0]["ood_auroc"])
-    figure = style.new_figure(style.FULL)
+    figure = style.new_figure(SWEEP_SIZE)
     panels = [("log evidence", "evidence: higher is likelier"), ("held-out NLL", "near the data: lower is better"),
               ("AUROC of mutual information", "far from the data: flags")]
     axes = [figure.add_axes((0.08 + 0.33 * k, 0.2, 0.24, 0.6)) for k in range(3)]
     color = palette.METHOD_COLORS["posterior"]
     axes[0].plot(taus, [row["log_evidence"] for row in sweep], marker="o", color=color, linewidth=2.5,
                  gid="sweep-evidence")
-    bottom = max(min(row["log_evidence"] for row in sweep), chosen["log_evidence"] - 6 * (abs(chosen["log_evidence"]) + 1))
-    axes[0].set_ylim(bottom, chosen["log_evidence"] + 0.12 * (chosen["log_evidence"] - bottom))  # the peak, not the fall
+    top = peak["log_evidence"]
+    bottom = max(min(row["log_evidence"] for row in sweep), top - 6 * (abs(top) + 1))
+    axes[0].set_ylim(bottom, top + 0.12 * (top - bottom) + 1e-9)  # the peak, not the fall
     axes[1].plot(taus, [row["nll"] for row in sweep], marker="o", color=color, linewidth=2.5, gid="sweep-nll")
     axes[1].axhline(metrics["map"]["nll"], color=palette.METHOD_COLORS["map"], linestyle="--", linewidth=2,
                     label="MAP (τ → ∞)", gid="sweep-map-nll")
@@ -250,15 +255,18 @@ def prior_precision(model: FittedModel):
     axes[2].legend(loc="lower right" if sweep[-1]["ood_auroc"][sets[0]] > 0.5 else "lower left", frameon=True,
                    framealpha=0.9, edgecolor="white")
     for ax, (ylabel, title) in zip(axes, panels):
+        if peak is not chosen:
+            ax.axvline(peak["tau"], color=palette.PRIOR_COLOR, linewidth=2, linestyle="--", gid="sweep-evidence-peak")
         ax.axvline(chosen["tau"], color=palette.ACTIVATION_COLOR, linewidth=2.5, gid="sweep-chosen")
         ax.set(xscale="log", xlabel="τ  (wider ← → colder)", ylabel=ylabel)
         ax.set_title(title, loc="left", fontsize=style.SMALL)
-    figure.text(0.07, 0.9, f"the evidence picks τ = {chosen['tau']:.2g} (orange)", fontsize=style.MEDIUM,
-                color=palette.ACTIVATION_COLOR)
+    figure.text(0.07, 0.9, tau_choice(rule, chosen["tau"]) + " (orange)" +
+                ("" if peak is chosen else f"; the evidence's peak: τ = {significant(peak['tau'])} (grey)"),
+                fontsize=style.MEDIUM, color=palette.ACTIVATION_COLOR)
     coldest = sweep[-1]
     alt = (f"How the Laplace posterior of the {model.id} model changes with τ, the factor on its prior's "
-           f"precision, from {taus[0]:g} to {taus[-1]:g}: the evidence peaks at τ = {chosen['tau']:.2g}, "
-           f"where the held-out NLL is {chosen['nll']:.3f} (the MAP's {metrics['map']['nll']:.3f}) and the mutual "
+           f"precision, from {taus[0]:g} to {taus[-1]:g}: {tau_choice(rule, chosen['tau'])} (the evidence peaks at "
+           f"τ = {significant(peak['tau'])}), where the held-out NLL is {chosen['nll']:.3f} (the MAP's {metrics['map']['nll']:.3f}) and the mutual "
            "information flags " + ", ".join(f"{name} with AUROC {chosen['ood_auroc'][name]:.2f}" for name in sets) +
            f"; at τ = {coldest['tau']:g} the NLL is {coldest['nll']:.3f} and the AUROC " +
            ", ".join(f"{coldest['ood_auroc'][name]:.2f}" for name in sets) + ".")

@@ -122,15 +122,16 @@ def posterior_metrics(net: Network, fit: Fit, data, ood: dict) -> dict:
 
 
 def prior_precision_sweep(net: Network, fit: Fit, data, ood: dict, posterior: dict) -> list[dict]:
-    """A Laplace posterior's trade-off, τ by τ from wide (10⁻²) to narrow (10³) and at the τ it
-    uses: the evidence, and on held-out data the NLL, the ECE and how well the mutual information
-    flags each out-of-distribution set. The same normal draws are scaled for every τ; at the τ the
-    fit uses, the numbers are its own (`posterior`, its metrics)."""
+    """A Laplace posterior's trade-off, τ by τ from wide (10⁻²) to narrow (10³), at the τ it uses
+    and at the evidence's peak: the evidence, and on held-out data the NLL, the ECE and how well
+    the mutual information flags each out-of-distribution set. The same normal draws are scaled
+    for every τ; at the τ the fit uses, the numbers are its own (`posterior`, its metrics)."""
     approximation = Laplace.from_arrays(net, fit.curvature)
-    chosen = fit.diagnostics["tau"]
+    chosen, peak = fit.diagnostics["tau"], approximation.optimize_prior_precision()
     rows = []
-    for tau in sorted({*SWEEP, chosen}):
-        row = {"tau": tau, "chosen": tau == chosen, "log_evidence": approximation.log_evidence(tau)}
+    for tau in sorted({*SWEEP, chosen, peak}):
+        row = {"tau": tau, "chosen": tau == chosen, "evidence_peak": tau == peak,
+               "log_evidence": approximation.log_evidence(tau)}
         if tau == chosen:
             rows.append(row | {"nll": posterior["nll"], "ece": posterior["ece"], "ood_auroc": {
                 name: scores["mutual_information"] for name, scores in posterior["ood_auroc"].items()}})
