@@ -1,4 +1,5 @@
 """The whole build through `python build.py`: report, incremental rebuilds and a safe failure."""
+import contextlib
 import json
 import os
 import re
@@ -210,14 +211,14 @@ def test_ctrl_c_during_fits_keeps_the_deck_caches_nothing_and_stops_every_worker
     before = (project / "slides" / "index.html").read_bytes()
     entries = sorted((fit_cache / "fits").iterdir())
     deep = first_model(settings, lambda m: m.hidden)
-    args = ["--quality", "draft", "--force", "--only", deep,  # its own fit and ADVI's, side by side "--config", str(project / "deck.toml"),
-            "--out", str(project / "slides"), "--images", str(project / "images")]
+    args = ["--quality", "draft", "--force", "--only", deep,  # its fits side by side, one per core
+            "--config", str(project / "deck.toml"), "--out", str(project / "slides"), "--images", str(project / "images")]
     process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), *args], cwd=ROOT,
                                stderr=subprocess.PIPE, text=True)
     assert "fitting" in process.stderr.readline()
     time.sleep(6)  # well inside PyMC, which would swallow a KeyboardInterrupt
     workers = children_of(process.pid)
-    assert len(workers) == 2
+    assert len(workers) == min(os.cpu_count() or 1, 4)  # the deep net's four fits, at most one per core
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=120) == 130
     assert "interrupted" in process.stderr.read()
@@ -226,6 +227,37 @@ def test_ctrl_c_during_fits_keeps_the_deck_caches_nothing_and_stops_every_worker
     assert not [p for p in project.iterdir() if p.name.startswith(".slides-")]
     time.sleep(0.5)
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def test_kill_9_at_any_moment_keeps_a_whole_deck_and_the_next_build_clears_up(project, first_build, settings, tmp_path):
+    """SIGKILL gives the build no chance to clean up: wherever it lands — start-up, fits, figures,
+    the deck being written — slides/ is a whole deck, and the next build leaves no staging folder."""
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    outline = templates / "sections" / "outline.md"
+    linear = first_model(settings, lambda m: not m.hidden)
+    common = ["--quality", "draft", "--config", str(project / "deck.toml"), "--out", str(project / "slides"),
+              "--images", str(project / "images"), "--templates", str(templates)]
+    moments = [(["--force", "--only", linear], delay) for delay in (0.5, 2.0, 4.0)]  # start-up, fits
+    moments += [([], delay) for delay in (0.4, 0.8, 1.2, 1.6, 2.0, 2.5)]  # a template edit: the deck stage
+    for number, (flags, delay) in enumerate(moments):
+        outline.write_text(outline.read_text() + f"\n{{# edit {number} #}}\n")
+        process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "-q", *common, *flags], cwd=ROOT,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)  # the moment is the experiment: not a wait for anything
+        workers = children_of(process.pid)
+        process.kill()
+        process.wait()
+        for worker in workers:  # orphans now: they would go on fitting
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker, signal.SIGKILL)
+        deck = project / "slides"
+        assert (deck / ".bdl-demo-deck").is_file() and (deck / "index.html").stat().st_size > 0, (flags, delay)
+        assert json.loads((deck / "report.json").read_text())["fits"], (flags, delay)
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "-q", *common], cwd=ROOT, capture_output=True,
+                            text=True, timeout=900)
+    assert result.returncode == 0, result.stderr
+    assert not [p.name for p in project.iterdir() if p.name.startswith(".slides-")]
 
 
 def children_of(pid: int) -> list[int]:

@@ -224,3 +224,15 @@ def _second(folder, said, order):
 
     with build_lock(folder, said.append):
         order.append("second in")
+
+
+def test_the_new_deck_takes_the_old_ones_place_in_one_step(tmp_path):
+    """renameat2's exchange: at no moment is there no deck at --out (kill -9 cannot land between)."""
+    from bdl_demo.build.outputs import exchange
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    (a / "which").write_text("a")
+    (b / "which").write_text("b")
+    assert exchange(a, b)
+    assert (a / "which").read_text() == "b" and (b / "which").read_text() == "a"

@@ -8,6 +8,7 @@ build uses, a file, the project, `/` — is refused with one line before anythin
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
@@ -115,6 +116,9 @@ def staged_deck(out: Path):
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if out.exists() and exchange(staging, out):  # one step: there is never a moment without a deck
+        shutil.rmtree(staging, ignore_errors=True)  # it now holds the previous deck
+        return
     old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
     try:
         if out.exists():
@@ -127,6 +131,16 @@ def staged_deck(out: Path):
         raise OutputError(f"cannot replace {out}: {error.strerror}") from None
     finally:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux's renameat2 with RENAME_EXCHANGE); False where the
+    system cannot, and the caller renames twice instead."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if not hasattr(libc, "renameat2"):
+        return False
+    at_cwd, rename_exchange = -100, 2
+    return libc.renameat2(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), rename_exchange) == 0
 
 
 def remove_dead_staging(out: Path) -> None:
