@@ -194,3 +194,19 @@ def test_a_setting_only_one_method_reads_refits_only_that_method(settings, fit_c
     for change, method in (({"tau": 3.0}, "laplace"), ({"dropout_rate": 0.3}, "dropout")):
         after = {job.method: job.key for job in fitting.plan(dataclasses.replace(deep, **change), settings, "draft", cache)}
         assert {m for m in before if before[m] != after[m]} == ({method} & set(before)), change
+
+
+def test_a_laplace_fits_curvature_is_kept_apart_and_made_again_if_lost(settings, draft_models, fit_cache):
+    """Builds that only load a fit never read its curvature (tens of MB); an evaluation that needs
+    it and finds it gone computes it again at the same MAP, to the same sweep."""
+    deep = next(m for m in draft_models.values() if m.fit.method == "laplace")
+    fit_entry = Fit.from_bytes(Cache(fit_cache).read("fits", deep.fit.key).payload)
+    assert fit_entry.curvature is None and (fit_cache / "curvatures" / deep.fit.key).is_file()
+    sweep = deep.evaluation.numbers["prior_precision_sweep"]
+    (fit_cache / "curvatures" / deep.fit.key).unlink()
+    for entry in (fit_cache / "evaluations").iterdir():
+        entry.unlink()
+    again = fitting.fit_all(settings, "draft", [deep.id], Cache(fit_cache), log=lambda m: None)[deep.id]
+    assert again.fit.cached and (fit_cache / "curvatures" / deep.fit.key).is_file()
+    assert [row["log_evidence"] for row in again.evaluation.numbers["prior_precision_sweep"]] == \
+        pytest.approx([row["log_evidence"] for row in sweep], rel=1e-9)

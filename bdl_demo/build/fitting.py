@@ -19,12 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
+import numpy as np
+
 from bdl_demo.build.cache import Cache, key_of, library_versions, module_hashes
 from bdl_demo.build.settings import ModelSettings, Profile, Settings
 from bdl_demo.errors import BuildError
 from bdl_demo.model.data import Dataset, load
 from bdl_demo.model.evaluation import Evaluation, evaluate
-from bdl_demo.model.fit import Fit, FittedModel
+from bdl_demo.model.fit import Fit, FittedModel, curvature_bytes, curvature_from_bytes
 from bdl_demo.model.convergence import convergence_problem
 from bdl_demo.model.network import Network
 
@@ -71,7 +73,9 @@ def fit_all(settings: Settings, quality: str, model_ids, cache: Cache, *, force:
     for job in todo:
         log(f"fit {job.name}: fitting with {job.method.upper()} ({quality}) …")
     for job, fit in run(todo, workers or os.cpu_count() or 1, progressbar, verbose):
-        cache.write("fits", job.key, fit.to_bytes())
+        if fit.curvature is not None:  # kept apart: only a new evaluation reads it
+            cache.write("curvatures", job.key, curvature_bytes(fit.curvature))
+        cache.write("fits", job.key, dataclasses.replace(fit, curvature=None).to_bytes())
         fits[job.key] = fit
         log(f"fit {job.name}: fitted in {fit.seconds:.1f} s")
     for job in jobs:
@@ -121,9 +125,25 @@ def evaluated(job: Job, fit: Fit, companions: dict[str, Fit], cache: Cache, forc
     fitted = FittedModel(job.model.id, job.model.title, job.network, job.data, fit, companions=companions)
     key = key_of("evaluation", job.key, [c.key for c in companions.values()],
                  module_hashes(*EVALUATION_MODULES))
-    fitted.evaluation, _ = cache.fetch("evaluations", key, lambda: evaluate(fitted),
+    fitted.evaluation, _ = cache.fetch("evaluations", key, lambda: evaluate(with_curvature(fitted, job, cache)),
                                        encode=Evaluation.to_bytes, decode=Evaluation.from_bytes,
                                        force=force)
+    return fitted
+
+
+def with_curvature(fitted: FittedModel, job: Job, cache: Cache) -> FittedModel:
+    """The model, its Laplace fit given the curvature the cache keeps apart (to sweep its prior);
+    a missing or damaged entry is computed again at the fit's MAP, as the fit did."""
+    if fitted.fit.method == "laplace" and fitted.fit.curvature is None:
+        entry = cache.read("curvatures", job.key)
+        if entry is not None:
+            fitted.fit.curvature = curvature_from_bytes(entry.payload)
+        else:
+            from bdl_demo.model.laplace import Laplace
+
+            y = fitted.data.y_train.astype(float if fitted.net.likelihood == "normal" else np.int32)
+            fitted.fit.curvature = Laplace.at(fitted.net, fitted.data.X_train, y, fitted.fit.map).to_arrays()
+            cache.write("curvatures", job.key, curvature_bytes(fitted.fit.curvature))
     return fitted
 
 

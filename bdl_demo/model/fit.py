@@ -55,7 +55,8 @@ class Fit:
 
     def to_bytes(self) -> bytes:
         """One .npz holding the arrays and, as JSON, everything else (not compressed: posterior
-        draws hardly compress, and they load faster as they are)."""
+        draws hardly compress, and they load faster as they are). The curvature goes with it only
+        where it is set: the cache keeps it apart (curvature_bytes)."""
         arrays = {f"map/{k}": v for k, v in self.map.items()}
         arrays |= {f"draws/{k}": v for k, v in self.draws.items()}
         arrays |= {f"sd/{k}": v for k, v in (self.sd or {}).items()}
@@ -79,6 +80,19 @@ class Fit:
         return cls(method=meta["method"], key=meta["key"], map=group("map/"), draws=group("draws/"),
                    diagnostics=meta["diagnostics"], seconds=meta["seconds"], cached=True,
                    loss=arrays.get("loss"), sd=group("sd/") or None, curvature=group("curvature/") or None)
+
+
+def curvature_bytes(curvature: dict[str, np.ndarray]) -> bytes:
+    """A Laplace fit's curvature on its own: tens of MB for a net of thousands of weights, needed
+    only to evaluate the fit again, so not read by every build that loads the fit."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **curvature)
+    return buffer.getvalue()
+
+
+def curvature_from_bytes(blob: bytes) -> dict[str, np.ndarray]:
+    with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
+        return {name: stored[name] for name in stored.files}
 
 
 @dataclass
