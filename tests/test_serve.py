@@ -313,6 +313,24 @@ def test_impossible_paths_get_404_or_414_not_an_empty_reply(project):
         assert get(port, "/" + "a/" * 1500)[0] == 414
 
 
+def test_stalled_connections_do_not_hold_up_others(project):
+    """Clients that connect and never finish their request (or never read) each hold one thread:
+    the next tab still gets the deck."""
+    _, templates, deck, build = project
+    with serving(deck, templates, build) as (_, port, _lines):
+        stalled = []
+        for partial in (b"", b"GET / HTTP/1.1\r\nHost: 127.0.0.1", b"GET /index.html HTTP/1.1\r\n"):
+            client = socket.create_connection(("127.0.0.1", port))
+            client.sendall(partial)
+            stalled.append(client)
+        try:
+            status, _, body = get(port, "/")
+            assert status == 200 and b"<h1>first</h1>" in body
+        finally:
+            for client in stalled:
+                client.close()
+
+
 def test_warm_rebuild_runs_the_script_with_fresh_project_code_and_raises_on_failure(tmp_path):
     seen = tmp_path / "seen.json"
     script = tmp_path / "build.py"
