@@ -100,6 +100,10 @@ def test_no_figure_is_drawn_over_a_file_the_build_did_not_write(tmp_path):
         check_figure_names(images, ["a-fit-point.svg", "a-fit-posterior.svg"])
     assert "a-fit-posterior.svg" in str(refused.value) and str(images) in str(refused.value)
     assert (images / "a-fit-posterior.svg").read_text() == "the user's"
+    (images / "a-matrix-point.svg").write_text("the user's too")
+    with pytest.raises(OutputError) as refused:  # every one named at once, so one move clears them
+        check_figure_names(images, ["a-fit-point.svg", "a-fit-posterior.svg", "a-matrix-point.svg"])
+    assert "a-fit-posterior.svg, a-matrix-point.svg, files bdl_demo did not write" in str(refused.value)
 
 
 def test_staging_folders_of_a_build_that_died_are_cleared(tmp_path):

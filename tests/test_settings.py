@@ -94,7 +94,7 @@ BAD = {
     "a τ of zero": (with_change('inference = "advi"', 'inference = "laplace"\ntau = 0'),
                     ["[models.beta] tau = 0", "a number above 0"], "tau = 0"),
     "a title too long for a slide": (with_change('title = "A test deck"', 'title = "' + "x" * 5000 + '"'),
-                                     ["[deck] title", "at most 200 characters"], 'title = "xxx'),
+                                     ["[deck] title", "x…", "at most 200 characters"], 'title = "xxx'),
     "a profile without draws": (with_change("draws = 100\n", ""),
                                 ["[quality.draft] draws = (missing)"], "[quality.draft]"),
 }

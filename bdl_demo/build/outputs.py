@@ -79,8 +79,10 @@ def check_figure_names(images: Path, names: list[str]) -> None:
     ours = set(figures_written_before(images))
     theirs = [name for name in names if name not in ours and (images / name).exists()]
     if theirs:
-        raise OutputError(f"--images {images} holds {theirs[0]}, which bdl_demo did not write and would "
-                          "draw a figure over: move that file away or pass another folder")
+        named = ", ".join(theirs[:3]) + (f" and {len(theirs) - 3} more" if len(theirs) > 3 else "")
+        which = "which bdl_demo did not write" if len(theirs) == 1 else "files bdl_demo did not write"
+        raise OutputError(f"--images {images} holds {named}, {which} and would draw figures over: "
+                          "move them away or pass another folder")
 
 
 def _entries(folder: Path) -> set[str]:

@@ -365,7 +365,8 @@ def _show(value) -> str:
     if isinstance(value, dict):
         return "{…}"
     if isinstance(value, str) and value not in ("(missing)", "{…}"):
-        return json.dumps(value[:60], ensure_ascii=False)  # quoted, a line break shown as \n
+        shown = value if len(value) <= 60 else value[:57] + "…"
+        return json.dumps(shown, ensure_ascii=False)  # quoted, a line break shown as \n
     text = str(value).lower() if isinstance(value, bool) else str(value)
     return text if len(text) <= 60 else text[:57] + "…"
 
