@@ -117,9 +117,11 @@ def build(out_dir: Path, images_dir: Path, models=None, templates: Path = ROOT /
     """Render the synthetic deck into out_dir; return its stacks and manifest."""
     from bdl_demo.deck.assets import ensure_assets
     from bdl_demo.deck.html import write_deck
+    from bdl_demo.deck.reader import write_reader
 
     stacks = talk(models, templates)
     manifest = placeholder_figures(figure_ids(stacks), images_dir)
     write_deck(out_dir, stacks, manifest=manifest, deck=DECK, images_dir=images_dir,
                node_modules=ensure_assets(ROOT), templates=templates)
+    write_reader(out_dir, stacks, manifest=manifest, deck=DECK, templates=templates)
     return stacks, manifest

@@ -181,6 +181,7 @@ def _build_locked(args, settings, model_ids, cache, out, images, node_modules, s
     from bdl_demo.build.outputs import staged_deck
     from bdl_demo.build.report import build_report, write_report
     from bdl_demo.deck.html import write_deck
+    from bdl_demo.deck.reader import write_reader
     from bdl_demo.deck.talk import render_talk
 
     models = fit_all(settings, args.quality, model_ids, cache, force=args.force,
@@ -200,6 +201,8 @@ def _build_locked(args, settings, model_ids, cache, out, images, node_modules, s
     with staged_deck(out) as staging:
         write_deck(staging, stacks, manifest=report["figures"], deck=settings.deck, images_dir=images,
                    node_modules=node_modules, templates=args.templates, read=read, compiled=compiled)
+        write_reader(staging, stacks, manifest=report["figures"], deck=settings.deck, templates=args.templates,
+                     read=read, compiled=compiled)
         _extras(args, staging, stacks, models, report["figures"], images, log)
         report["seconds_total"] = round(time.perf_counter() - started, 3)
         write_report(report, staging / "report.json")

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-import numpy as np
-
 from bdl_demo.build.cache import Cache, key_of, library_versions, module_hashes
 from bdl_demo.build.settings import ModelSettings, Profile, Settings
 from bdl_demo.errors import BuildError
@@ -139,9 +137,10 @@ def with_curvature(fitted: FittedModel, job: Job, cache: Cache) -> FittedModel:
         if entry is not None:
             fitted.fit.curvature = curvature_from_bytes(entry.payload)
         else:
+            from bdl_demo.model.inference import targets
             from bdl_demo.model.laplace import Laplace
 
-            y = fitted.data.y_train.astype(float if fitted.net.likelihood == "normal" else np.int32)
+            y = targets(fitted.net, fitted.data.y_train)
             fitted.fit.curvature = Laplace.at(fitted.net, fitted.data.X_train, y, fitted.fit.map).to_arrays()
             cache.write("curvatures", job.key, curvature_bytes(fitted.fit.curvature))
     return fitted

@@ -364,11 +364,11 @@ def _no_unknown_keys(section: dict, allowed: set, name: str, fail) -> None:
 def _show(value) -> str:
     if isinstance(value, dict):
         return "{…}"
-    if isinstance(value, str) and value not in ("(missing)", "{…}"):
-        shown = value if len(value) <= 60 else value[:57] + "…"
-        return json.dumps(shown, ensure_ascii=False)  # quoted, a line break shown as \n
     text = str(value).lower() if isinstance(value, bool) else str(value)
-    return text if len(text) <= 60 else text[:57] + "…"
+    shown = text if len(text) <= 60 else text[:57] + "…"
+    if isinstance(value, str) and value not in ("(missing)", "{…}"):
+        return json.dumps(shown, ensure_ascii=False)  # quoted, a line break shown as \n
+    return shown
 
 
 def _line_of(text: str, section: str, key: str) -> int | None:

@@ -34,10 +34,8 @@ def write_deck(out_dir: Path, stacks: list[Stack], *, manifest: dict[str, dict],
                images_dir: Path, node_modules: Path, templates: Path, read: set[Path] | None = None,
                compiled: Path | None = None) -> None:
     """index.html, the figures it shows (in images/) and the reveal.js and KaTeX files it loads,
-    read.html, the same slides as one page for phones, and lib/bdl/ with the scripts and data that
-    make figures respond in both."""
-    from bdl_demo.deck.reader import write_reader
-
+    and lib/bdl/ with the scripts and data that make figures respond (read.html, the reading view,
+    uses them too: bdl_demo.deck.reader)."""
     page = render_page(stacks, manifest=manifest, deck=deck, templates=templates, read=read,
                        compiled=compiled)
     copy_figures(manifest, images_dir, out_dir / "images")
@@ -46,8 +44,6 @@ def write_deck(out_dir: Path, stacks: list[Stack], *, manifest: dict[str, dict],
     interactive = [f for stack in stacks for slide in stack for f in slide.interactive_figures]
     atomic_write(out_dir / "lib" / "bdl" / DATA_SCRIPT, interactive_data(interactive, manifest, images_dir))
     atomic_write(out_dir / "index.html", page.encode())
-    write_reader(out_dir, stacks, manifest=manifest, deck=deck, templates=templates, read=read,
-                 compiled=compiled)
 
 
 def render_page(stacks: list[Stack], *, manifest: dict[str, dict], deck: dict, templates: Path,

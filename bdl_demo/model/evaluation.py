@@ -8,6 +8,7 @@ for a Laplace posterior: bdl_demo.model.predictive), averaged.
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from dataclasses import dataclass
@@ -133,17 +134,17 @@ def prior_precision_sweep(net: Network, fit: Fit, data, ood: dict, posterior: di
         row = {"tau": tau, "chosen": tau == chosen, "evidence_peak": tau == peak,
                "log_evidence": approximation.log_evidence(tau)}
         if tau == chosen:
-            rows.append(row | {"nll": posterior["nll"], "ece": posterior["ece"], "ood_auroc": {
-                name: scores["mutual_information"] for name, scores in posterior["ood_auroc"].items()}})
+            rows.append(row | _sweep_scores(posterior))
             continue
-        draws = unflatten(net, approximation.sample(tau, SWEEP_DRAWS, seed=0))
-        p = per_class(net, net.linearised(fit.map, draws, data.X_test))
-        inside = uncertainty.epistemic(p)
-        rows.append(row | {"nll": uncertainty.nll(p.mean(axis=0), data.y_test),
-                           "ece": uncertainty.ece(p.mean(axis=0), data.y_test),
-                           "ood_auroc": {name: uncertainty.auroc(inside, uncertainty.epistemic(
-                               per_class(net, net.linearised(fit.map, draws, X)))) for name, X in ood.items()}})
+        at_tau = dataclasses.replace(fit, draws=unflatten(net, approximation.sample(tau, SWEEP_DRAWS, seed=0)))
+        rows.append(row | _sweep_scores(posterior_metrics(net, at_tau, data, ood)))
     return rows
+
+
+def _sweep_scores(metrics: dict) -> dict:
+    """What the sweep reports of a posterior's metrics: NLL, ECE, AUROC of mutual information."""
+    return {"nll": metrics["nll"], "ece": metrics["ece"],
+            "ood_auroc": {name: scores["mutual_information"] for name, scores in metrics["ood_auroc"].items()}}
 
 
 def _scores(p: np.ndarray, y: np.ndarray, doubt: np.ndarray) -> dict:

@@ -33,7 +33,7 @@ def infer(net: Network, data: Dataset, *, method: str, draws: int, tune: int, ch
     from bdl_demo.model.bayesian import bayesian_network, random_initvals
 
     start = time.perf_counter()
-    y = _targets(net, data.y_train)
+    y = targets(net, data.y_train)
     initvals = random_initvals(net, seed) if net.hidden else None
     model = bayesian_network(net, data.X_train, y, initvals=initvals)
     # Every posterior here starts from the MAP; the stand-ins train their own networks.
@@ -67,7 +67,7 @@ def infer(net: Network, data: Dataset, *, method: str, draws: int, tune: int, ch
                **({"sd": sd, "curvature": curvature} if method == "laplace" else {}))
 
 
-def _targets(net: Network, y: np.ndarray) -> np.ndarray:
+def targets(net: Network, y: np.ndarray) -> np.ndarray:
     """Regression targets stay floats; class labels become int32, as PyMC's minibatches need."""
     return y.astype(float) if net.likelihood == "normal" else y.astype(np.int32)
 

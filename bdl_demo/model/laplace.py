@@ -84,7 +84,7 @@ class Laplace:
 
     def posterior_sd(self, tau: float) -> np.ndarray:
         """The exact marginal sd of every parameter: √Σᵢᵢ."""
-        return np.sqrt((self.basis**2 / (self.eigenvalues + tau)) @ np.ones_like(self.eigenvalues)) * self.scale
+        return np.sqrt((self.basis**2 / (self.eigenvalues + tau)).sum(axis=1)) * self.scale
 
     def covariance(self, tau: float) -> np.ndarray:
         """Σ = (GGN + τ P₀)⁻¹."""
