@@ -1,7 +1,7 @@
 """The kind of error a user can fix: the build reports it as one line and exits with code 2."""
 
 
-class BuildError(Exception):
+class UserError(Exception):
     """Bad input or a missing tool; the message is one line that names the problem and the fix.
 
     Each stage subclasses it (SettingsError, DataError, DeckError, …), so the command line

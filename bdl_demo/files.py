@@ -8,12 +8,12 @@ import stat
 import tempfile
 from pathlib import Path
 
-from bdl_demo.errors import BuildError
+from bdl_demo.errors import UserError
 
 MAX_INPUT_BYTES = 1_000_000  # a settings file or a template: deck.toml is 2 kB, the largest template 9 kB
 
 
-class InputError(BuildError):
+class InputError(UserError):
     """An input file cannot be read as one."""
 
 

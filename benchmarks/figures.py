@@ -28,15 +28,15 @@ import json, os, sys, time
 started = time.perf_counter()
 sys.path.insert(0, {root!r})
 from pathlib import Path
-from bdl_demo.build.cache import Cache
-from bdl_demo.build.drawing import draw_figures
-from bdl_demo.build.fitting import fit_all
-from bdl_demo.build.settings import load_settings
+from bdl_demo.results.cache import Cache
+from bdl_demo.results.figures import draw_figures
+from bdl_demo.pipeline import fitted_models
+from bdl_demo.settings.reading import load_settings
 settings = load_settings(Path({root!r}) / "deck.toml")
-models = fit_all(settings, {quality!r}, list(settings.models), Cache(), log=lambda m: None)
+models = fitted_models(settings, {quality!r}, list(settings.models), Cache(), log=lambda m: None)
 loaded = time.perf_counter()
 manifest = draw_figures({figure_ids!r}, models, Path({images!r}), Cache(Path({figure_cache!r})),
-                        log=lambda m: None)
+                        log=lambda m: None).manifest
 print(json.dumps({{"seconds": time.perf_counter() - loaded, "load_seconds": loaded - started,
                   "all_cached": all(e["cached"] for e in manifest.values()),
                   "heavy": [m for m in ("matplotlib", "pymc") if m in sys.modules]}}))
@@ -46,16 +46,16 @@ print(json.dumps({{"seconds": time.perf_counter() - loaded, "load_seconds": load
 def load_models(quality: str):
     """The fitted models from the project's cache (fitting any that are missing), and the ids of
     the figures the talk asks for."""
-    from bdl_demo.build.cache import Cache
-    from bdl_demo.build.fitting import fit_all
-    from bdl_demo.build.report import build_report
-    from bdl_demo.build.settings import load_settings
+    from bdl_demo.results.cache import Cache
+    from bdl_demo.pipeline import fitted_models
+    from bdl_demo.results.report import make_report
+    from bdl_demo.settings.reading import load_settings
     from bdl_demo.deck.talk import render_talk
 
     settings = load_settings(ROOT / "deck.toml")
-    models = fit_all(settings, quality, list(settings.models), Cache(), log=lambda m: None)
-    stacks = render_talk(ROOT / "templates", deck=settings.deck, models=models, report=build_report(models))
-    return models, list(dict.fromkeys(f for stack in stacks for slide in stack for f in slide.figures))
+    models = fitted_models(settings, quality, list(settings.models), Cache(), log=lambda m: None)
+    talk = render_talk(ROOT / "templates", deck=settings.deck, models=models, report=make_report(models))
+    return models, talk.figures
 
 
 def main() -> int:
@@ -65,13 +65,13 @@ def main() -> int:
     quality = parser.parse_args().quality
     models, figure_ids = load_models(quality)
 
-    from bdl_demo.build.cache import Cache
-    from bdl_demo.build.drawing import draw_figures
+    from bdl_demo.results.cache import Cache
+    from bdl_demo.results.figures import draw_figures
 
     with tempfile.TemporaryDirectory() as scratch:
         figure_cache, images = Path(scratch) / "cache", Path(scratch) / "images"
         started = time.perf_counter()
-        manifest = draw_figures(figure_ids, models, images, Cache(figure_cache), force=True, log=lambda m: None)
+        manifest = draw_figures(figure_ids, models, images, Cache(figure_cache), force=True, log=lambda m: None).manifest
         draw_seconds = time.perf_counter() - started
         sizes = {figure_id: (images / entry["file"]).stat().st_size for figure_id, entry in manifest.items()}
         code = NOOP_BUILD.format(root=str(ROOT), quality=quality, figure_cache=str(figure_cache),

@@ -20,13 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = """
 import json, sys, time
-from bdl_demo.build.cache import Cache
-from bdl_demo.build.fitting import fit_all
-from bdl_demo.build.report import fit_summary
-from bdl_demo.build.settings import load_settings
+from bdl_demo.results.cache import Cache
+from bdl_demo.pipeline import fitted_models
+from bdl_demo.results.report import fit_summary
+from bdl_demo.settings.reading import load_settings
 settings = load_settings({config!r})
 start = time.perf_counter()
-models = fit_all(settings, {quality!r}, {models!r} or list(settings.models), Cache(), force={force},
+models = fitted_models(settings, {quality!r}, {models!r} or list(settings.models), Cache(), force={force},
                  log=lambda m: None)
 total = time.perf_counter() - start
 summaries = {{m: fit_summary(fm) for m, fm in models.items()}}

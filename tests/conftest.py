@@ -29,7 +29,7 @@ def require_chromium() -> None:
 
 @pytest.fixture(scope="session")
 def settings():
-    from bdl_demo.build.settings import load_settings
+    from bdl_demo.settings.reading import load_settings
 
     return load_settings(ROOT / "deck.toml")
 
@@ -50,10 +50,10 @@ def fit_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def draft_models(settings, fit_cache):
     """Every model of deck.toml fitted with the draft profile (cached after the first test that asks)."""
-    from bdl_demo.build.cache import Cache
-    from bdl_demo.build.fitting import fit_all
+    from bdl_demo.results.cache import Cache
+    from bdl_demo.pipeline import fitted_models
 
-    return fit_all(settings, "draft", list(settings.models), Cache(fit_cache), log=lambda message: None)
+    return fitted_models(settings, "draft", list(settings.models), Cache(fit_cache), log=lambda message: None)
 
 
 def model_where(models: dict, what: str):
@@ -74,7 +74,7 @@ MODEL_KINDS = {
 @pytest.fixture(scope="session")
 def real_deck(draft_models, tmp_path_factory):
     """`build.py --quality draft` of the project itself into a temporary folder: its slides/ folder."""
-    from bdl_demo.build.cli import main
+    from bdl_demo.cli import main
 
     root = tmp_path_factory.mktemp("real")
     code = main(["-q", "--quality", "draft", "--out", str(root / "slides"), "--images", str(root / "images")])

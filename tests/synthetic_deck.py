@@ -96,9 +96,9 @@ def placeholder_figures(figure_ids, images_dir: Path) -> dict[str, dict]:
 
 
 def report_of(models: dict[str, FittedModel]) -> dict:
-    from bdl_demo.build.report import build_report
+    from bdl_demo.results.report import make_report
 
-    return build_report(models)
+    return make_report(models)
 
 
 def talk(models=None, templates: Path = ROOT / "templates", deck: dict = DECK):
@@ -106,7 +106,7 @@ def talk(models=None, templates: Path = ROOT / "templates", deck: dict = DECK):
     from bdl_demo.deck.talk import render_talk
 
     models = fitted_models() if models is None else models
-    return render_talk(templates, deck=deck, models=models, report=report_of(models))
+    return render_talk(templates, deck=deck, models=models, report=report_of(models)).stacks
 
 
 def figure_ids(stacks) -> list[str]:
@@ -116,12 +116,14 @@ def figure_ids(stacks) -> list[str]:
 def build(out_dir: Path, images_dir: Path, models=None, templates: Path = ROOT / "templates"):
     """Render the synthetic deck into out_dir; return its stacks and manifest."""
     from bdl_demo.deck.assets import ensure_assets
-    from bdl_demo.deck.html import write_deck
-    from bdl_demo.deck.reader import write_reader
+    from bdl_demo.deck.pages import write_deck
+    from bdl_demo.deck.talk import Talk
+    from bdl_demo.results.cache import Cache
+    from bdl_demo.results.figures import Figures
 
+    models = fitted_models() if models is None else models
     stacks = talk(models, templates)
     manifest = placeholder_figures(figure_ids(stacks), images_dir)
-    write_deck(out_dir, stacks, manifest=manifest, deck=DECK, images_dir=images_dir,
-               node_modules=ensure_assets(ROOT), templates=templates)
-    write_reader(out_dir, stacks, manifest=manifest, deck=DECK, templates=templates)
+    write_deck(out_dir, Talk(stacks), Figures(manifest), models=models, deck=DECK, images_dir=images_dir,
+               node_modules=ensure_assets(), templates=templates, cache=Cache(images_dir.parent / "cache"))
     return stacks, manifest

@@ -5,8 +5,10 @@ import pytest
 
 from conftest import model_where
 
-from bdl_demo.build import fitting
-from bdl_demo.build.cache import Cache, key_of
+from bdl_demo.pipeline import fitted_models
+from bdl_demo.results import fits as fitting
+from bdl_demo.results.data import data_set
+from bdl_demo.results.cache import Cache, key_of
 from bdl_demo.files import atomic_write
 from bdl_demo.model.fit import Fit
 
@@ -26,7 +28,7 @@ def no_fitting(monkeypatch):
 
 
 def fit(settings, fit_cache, model_ids, **options):
-    return fitting.fit_all(settings, "draft", model_ids, Cache(fit_cache), log=lambda m: None, **options)
+    return fitted_models(settings, "draft", model_ids, Cache(fit_cache), log=lambda m: None, **options)
 
 
 def test_second_build_loads_every_fit_from_the_cache(settings, draft_models, fit_cache, no_fitting):
@@ -57,7 +59,7 @@ def test_renaming_a_model_or_its_title_refits_nothing(settings, draft_models, fi
 def test_quality_profile_and_seed_are_part_of_the_key(settings, draft_models, fit_cache, no_fitting):
     first = next(iter(settings.models))
     with pytest.raises(Refitted):
-        fitting.fit_all(settings, "final", [first], Cache(fit_cache), log=lambda m: None)
+        fitted_models(settings, "final", [first], Cache(fit_cache), log=lambda m: None)
     with pytest.raises(Refitted):
         fit(dataclasses.replace(settings, seed=settings.seed + 1), fit_cache, [first])
 
@@ -71,7 +73,7 @@ def test_a_damaged_fit_is_refitted_not_a_crash(settings, draft_models, fit_cache
               "flip a byte": good[:300] + bytes([good[300] ^ 0xFF]) + good[301:]}[damage]
     path.write_bytes(broken)
     messages = []
-    refitted = fitting.fit_all(settings, "draft", [linear.id], Cache(fit_cache, log=messages.append),
+    refitted = fitted_models(settings, "draft", [linear.id], Cache(fit_cache, log=messages.append),
                                log=messages.append)[linear.id]
     assert not refitted.fit.cached
     assert [m for m in messages if "damaged cache entry" in m] == [f"warning: damaged cache entry fits/{linear.fit.key}: making it again"]
@@ -119,7 +121,7 @@ def test_a_fit_copied_over_another_models_key_is_refitted(settings, draft_models
     path = fit_cache / "fits" / linear.fit.key
     path.write_bytes((fit_cache / "fits" / logistic.fit.key).read_bytes())
     messages = []
-    refitted = fitting.fit_all(settings, "draft", [linear.id], Cache(fit_cache, log=messages.append),
+    refitted = fitted_models(settings, "draft", [linear.id], Cache(fit_cache, log=messages.append),
                                log=messages.append)[linear.id]
     assert not refitted.fit.cached and refitted.fit.draws["W1"].shape[1:] == linear.net.matrices()[0].shape
     assert f"warning: cache entry fits/{linear.fit.key} was made for fits/{logistic.fit.key}: making it again" in messages
@@ -139,7 +141,7 @@ def test_fetch_makes_a_missing_value_once(tmp_path):
 
 
 def test_an_unreadable_cache_is_one_line(tmp_path):
-    from bdl_demo.build.cache import CacheError
+    from bdl_demo.results.cache import CacheError
 
     cache = Cache(tmp_path)
     cache.write("fits", "k", b"x")
@@ -190,9 +192,10 @@ def test_a_setting_only_one_method_reads_refits_only_that_method(settings, fit_c
     keys of the model's other fits, so they load from the cache."""
     deep = next(m for m in settings.models.values() if m.hidden)
     cache = Cache(fit_cache)
-    before = {job.method: job.key for job in fitting.plan(deep, settings, "draft", cache)}
+    data = data_set(deep, settings.seed, cache)
+    before = {job.method: job.key for job in fitting.plan(deep, data, settings, "draft")}
     for change, method in (({"tau": 3.0}, "laplace"), ({"dropout_rate": 0.3}, "dropout")):
-        after = {job.method: job.key for job in fitting.plan(dataclasses.replace(deep, **change), settings, "draft", cache)}
+        after = {job.method: job.key for job in fitting.plan(dataclasses.replace(deep, **change), data, settings, "draft")}
         assert {m for m in before if before[m] != after[m]} == ({method} & set(before)), change
 
 
@@ -206,7 +209,7 @@ def test_a_laplace_fits_curvature_is_kept_apart_and_made_again_if_lost(settings,
     (fit_cache / "curvatures" / deep.fit.key).unlink()
     for entry in (fit_cache / "evaluations").iterdir():
         entry.unlink()
-    again = fitting.fit_all(settings, "draft", [deep.id], Cache(fit_cache), log=lambda m: None)[deep.id]
+    again = fitted_models(settings, "draft", [deep.id], Cache(fit_cache), log=lambda m: None)[deep.id]
     assert again.fit.cached and (fit_cache / "curvatures" / deep.fit.key).is_file()
     assert [row["log_evidence"] for row in again.evaluation.numbers["prior_precision_sweep"]] == \
         pytest.approx([row["log_evidence"] for row in sweep], rel=1e-9)

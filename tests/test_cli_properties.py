@@ -1,15 +1,21 @@
 """Property-based: whatever flags and settings a user gives, the command line ends in exit 0, or in
 exit 2 with one line on stderr — never a traceback — and the previous deck stays as it was.
 
-The fitting and drawing stage is replaced by a stub, so each example runs in milliseconds; what is
-tested is everything in front of it (flags, folders, settings, templates, assets).
+The stages from the data on are replaced by stubs, so each example runs in milliseconds; what is
+tested is everything in front of them (flags, folders, settings, templates, assets).
 """
 from __future__ import annotations
+
+import contextlib
+import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from bdl_demo.build import cli
+from bdl_demo import cli, pipeline
+from bdl_demo.deck.talk import Talk
+from bdl_demo.results.figures import Figures
 from conftest import ROOT
 from test_settings import BASE, TOML_VALUES, toml_value
 
@@ -29,10 +35,28 @@ def stage(tmp_path_factory, monkeypatch):
     deck.mkdir()
     (deck / ".bdl-demo-deck").write_text("made by bdl_demo")
     (deck / "index.html").write_text("the previous deck")
-    monkeypatch.setattr(cli, "_build_locked", lambda *args: ({"figures": {}}, []))
-    monkeypatch.setattr(cli, "_record", lambda *args: None)
+    stub_stages(monkeypatch)
     monkeypatch.setenv("BDL_DEMO_CACHE", str(root / "cache"))
     return root
+
+
+@contextlib.contextmanager
+def elsewhere(out):
+    """A staging folder that never takes the deck's place."""
+    with tempfile.TemporaryDirectory() as folder:
+        yield Path(folder)
+
+
+def stub_stages(monkeypatch, staged_deck=elsewhere):
+    """Every stage of the pipeline from the data on does nothing (the previous deck stays)."""
+    stubs = {"load_data": lambda *a, **k: {}, "fit_models": lambda *a, **k: {},
+             "evaluate_models": lambda models, *a, **k: models, "make_report": lambda models: {"fits": {}},
+             "render_talk": lambda *a, **k: Talk([]), "draw_figures": lambda *a, **k: Figures(),
+             "write_deck": lambda *a, **k: set(), "write_exports": lambda *a, **k: None,
+             "write_report": lambda *a, **k: None, "record_build": lambda *a, **k: None,
+             "staged_deck": staged_deck}
+    for name, stub in stubs.items():
+        monkeypatch.setattr(pipeline, name, stub)
 
 
 def check_outcome(code: int, err: str, deck) -> None:
@@ -76,14 +100,9 @@ def test_output_folders_that_are_not_ours_are_refused_in_one_line(stage, capsys,
 def test_a_read_only_place_for_the_deck_is_one_line(stage, capsys, monkeypatch):
     import os
 
-    from bdl_demo.build.outputs import staged_deck
+    from bdl_demo.output.folders import staged_deck
 
-    def stage_only(args, settings, model_ids, cache, out, *rest):
-        with staged_deck(out) as staging:
-            (staging / "index.html").write_text("new")
-        return {"figures": {}}, []
-
-    monkeypatch.setattr(cli, "_build_locked", stage_only)
+    stub_stages(monkeypatch, staged_deck=staged_deck)  # the real staging folder, beside the deck
     locked = stage / "locked"
     locked.mkdir()
     locked.chmod(0o555)

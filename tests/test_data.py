@@ -71,7 +71,7 @@ def test_covtype_without_a_copy_says_how_to_get_it(tmp_path, path, monkeypatch):
     assert "\n" not in message
     # The advice names keys that deck.toml accepts, where it accepts them.
     assert "set data_path" in message and "download = true" in message
-    from bdl_demo.build.settings import load_settings
+    from bdl_demo.settings.reading import load_settings
     from test_settings import BASE
 
     settings_file = tmp_path / "deck.toml"

@@ -15,7 +15,11 @@ import pytest
 import synthetic_deck
 from bdl_demo.deck import assets
 from bdl_demo.deck.assets import AssetError, copy_assets, ensure_assets
-from bdl_demo.deck.html import DeckError, write_deck
+from bdl_demo.deck.html import DeckError
+from bdl_demo.deck.pages import write_deck
+from bdl_demo.deck.talk import Talk
+from bdl_demo.results.cache import Cache
+from bdl_demo.results.figures import Figures
 from bdl_demo.deck.talk import TalkError, check_templates, seconds
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -163,12 +167,56 @@ def test_the_recap_is_a_cheat_sheet_of_two_by_three_panels_per_model(built):
     assert "What to take home, once more" not in html
 
 
-def test_the_library_slide_shows_this_projects_own_sampler_calls(built):
-    from bdl_demo.deck.listing import calls_to
+def free_names(source: str) -> set[str]:
+    """The names a function's source uses without defining them: not a parameter, an assignment, an
+    import or a loop or comprehension variable of its own, nor a builtin."""
+    import ast
+    import builtins
 
-    text = html_lib.unescape(re.sub(r"<[^>]+>", "", (built / "index.html").read_text()))
-    calls = calls_to("bdl_demo.model.inference", "pm.sample") + calls_to("bdl_demo.model.inference", "pm.fit")
-    assert calls and all(call in text for call in calls)
+    tree = ast.parse(source)
+    bound = {a.arg for node in ast.walk(tree) if isinstance(node, ast.arguments)
+             for a in [*node.posonlyargs, *node.args, *node.kwonlyargs, node.vararg, node.kwarg] if a}
+    bound |= {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    bound |= {(alias.asname or alias.name).split(".")[0] for node in ast.walk(tree)
+              if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+    bound |= {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    return used - bound - set(dir(builtins))
+
+
+def code_blocks(built) -> list[str]:
+    """The code listings of the deck, as text."""
+    html = (built / "index.html").read_text()
+    return [html_lib.unescape(re.sub(r"<[^>]+>", "", block))
+            for block in re.findall(r'<pre class="code"><code>(.*?)</code></pre>', html, re.DOTALL)]
+
+
+def test_the_library_slide_shows_every_function_that_samples_or_fits_with_pymc(built):
+    import ast
+    import inspect
+
+    from bdl_demo.deck.listing import source_text
+    from bdl_demo.model import inference
+
+    tree = ast.parse(inspect.getsource(inference))
+    callers = [node.name for node in tree.body if isinstance(node, ast.FunctionDef)
+               and any(isinstance(call, ast.Call) and ast.unparse(call.func) in ("pm.sample", "pm.fit")
+                       for call in ast.walk(node))]
+    assert callers and any(all(source_text("bdl_demo.model.inference", name) in block for name in callers)
+                           for block in code_blocks(built))
+
+
+def test_every_name_a_code_slide_uses_is_defined_on_it_or_said_in_its_caption(built):
+    """numpy and PyMC by their usual short names; anything else the code uses is defined in the
+    listing itself or named in the words on its slide."""
+    slides = re.split(r"<section", (built / "index.html").read_text())
+    assert any('<pre class="code">' in slide for slide in slides)
+    for slide in (re.sub(r'<aside class="notes">.*?</aside>', "", s, flags=re.DOTALL) for s in slides):
+        for block in re.findall(r'<pre class="code"><code>(.*?)</code></pre>', slide, re.DOTALL):
+            code = html_lib.unescape(re.sub(r"<[^>]+>", "", block))
+            words = html_lib.unescape(re.sub(r"<[^>]+>", " ", slide.replace(block, "")))
+            unexplained = {name for name in free_names(code) - {"np", "pm"} if name not in words}
+            assert not unexplained, (unexplained, code[:80])
 
 
 # --- models are data: sections follow the models and their kinds ----------------------------------
@@ -257,47 +305,61 @@ def test_missing_figure_file_is_an_error(tmp_path):
     manifest = synthetic_deck.placeholder_figures(synthetic_deck.figure_ids(stacks), images)
     (images / "line-bayes-rule.svg").unlink()
     with pytest.raises(DeckError, match="line-bayes-rule"):
-        write_deck(tmp_path / "out", stacks, manifest=manifest, deck=synthetic_deck.DECK,
-                   images_dir=images, node_modules=ensure_assets(PROJECT), templates=PROJECT / "templates")
+        write_deck(tmp_path / "out", Talk(stacks), Figures(manifest), models=synthetic_deck.fitted_models(),
+                   deck=synthetic_deck.DECK, images_dir=images, node_modules=ensure_assets(),
+                   templates=PROJECT / "templates", cache=Cache(tmp_path / "cache"))
 
 
 def test_assets_already_installed_run_no_npm(monkeypatch):
-    ensure_assets(PROJECT)  # installs them on a fresh checkout
+    installed = ensure_assets()  # installs them on a fresh machine
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("npm should not run"))
-    assert ensure_assets(PROJECT) == PROJECT / "node_modules"
+    assert ensure_assets() == installed == assets.assets_home() / "node_modules"
 
 
 def test_missing_assets_without_npm_say_what_to_install(tmp_path, monkeypatch):
-    shutil.copy(PROJECT / "package.json", tmp_path)
+    monkeypatch.setenv("BDL_DEMO_ASSETS", str(tmp_path / "assets"))
     monkeypatch.setattr(assets.shutil, "which", lambda name: None)
     with pytest.raises(AssetError, match="install Node.js with npm") as error:
-        ensure_assets(tmp_path)
+        ensure_assets()
     assert "\n" not in str(error.value)
 
 
 FAKE_NPM = """#!/bin/sh
-echo "$@" > npm-was-called-with
+echo "$@" > "$NPM_CALLED_WITH"
+[ -n "$NPM_FAILS" ] && { echo "npm ERR! network unreachable" >&2; mkdir -p node_modules/katex; exit 1; }
 for package in reveal.js katex; do
   mkdir -p node_modules/$package
-  version=$(python3 -c "import json; print(json.load(open('package.json'))['dependencies']['$package'])")
+  version=$(python3 -c "import json; print(json.load(open('package-lock.json'))['packages']['node_modules/$package']['version'])")
   echo "{\\"version\\": \\"$version\\"}" > node_modules/$package/package.json
 done
 """
 
 
-@pytest.mark.parametrize("lockfile, command", [(True, "ci"), (False, "install")])
-def test_missing_assets_are_installed_with_npm(tmp_path, monkeypatch, lockfile, command):
-    project, bin_dir = tmp_path / "project", tmp_path / "bin"
-    project.mkdir()
+@pytest.fixture
+def fake_npm(tmp_path, monkeypatch):
+    """An npm that installs the pinned versions (or fails, with NPM_FAILS set) and notes how it was called."""
+    bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    shutil.copy(PROJECT / "package.json", project)
-    if lockfile:
-        shutil.copy(PROJECT / "package-lock.json", project)
     (bin_dir / "npm").write_text(FAKE_NPM)
     (bin_dir / "npm").chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
-    assert ensure_assets(project) == project / "node_modules"
-    assert (project / "npm-was-called-with").read_text().split()[0] == command
+    monkeypatch.setenv("NPM_CALLED_WITH", str(tmp_path / "npm-was-called-with"))
+    monkeypatch.setenv("BDL_DEMO_ASSETS", str(tmp_path / "assets"))
+    return tmp_path
+
+
+def test_missing_assets_are_installed_from_the_lock_file_with_npm_ci(fake_npm):
+    assert ensure_assets() == fake_npm / "assets" / "node_modules"
+    assert (fake_npm / "npm-was-called-with").read_text().split()[0] == "ci"
+    assert [p.name for p in (fake_npm / "assets").iterdir() if p.name.startswith(".npm-")] == []
+
+
+def test_a_failed_npm_leaves_no_half_install(fake_npm, monkeypatch):
+    monkeypatch.setenv("NPM_FAILS", "1")
+    with pytest.raises(AssetError, match=r"^npm ci failed in .*: npm ERR! network unreachable$"):
+        ensure_assets()
+    assert not (fake_npm / "assets" / "node_modules").exists()
+    assert [p.name for p in (fake_npm / "assets").iterdir() if p.name.startswith(".npm-")] == []
 
 
 def test_copy_assets_reports_a_damaged_install(tmp_path):
@@ -309,11 +371,11 @@ def test_copy_assets_reports_a_damaged_install(tmp_path):
 def test_lockfile_pins_every_package_and_records_no_download_addresses():
     import json
 
-    lock = json.loads((PROJECT / "package-lock.json").read_text())
-    pinned = json.loads((PROJECT / "package.json").read_text())["dependencies"]
+    lock = json.loads((assets.PINS / "package-lock.json").read_text())
+    pinned = json.loads((assets.PINS / "package.json").read_text())["dependencies"]
     for name, version in pinned.items():
         assert lock["packages"][f"node_modules/{name}"]["version"] == version
-    assert '"resolved"' not in (PROJECT / "package-lock.json").read_text()
+    assert '"resolved"' not in (assets.PINS / "package-lock.json").read_text()
 
 
 @pytest.mark.parametrize("value, said",

@@ -21,11 +21,11 @@ def asked_for(models) -> list[str]:
 
 
 def draw(models, images, cache_root, **options):
-    from bdl_demo.build.cache import Cache
-    from bdl_demo.build.drawing import draw_figures
+    from bdl_demo.results.cache import Cache
+    from bdl_demo.results.figures import draw_figures
 
     return draw_figures(asked_for(models), models, images, Cache(cache_root), deck=synthetic_deck.DECK,
-                        log=lambda m: None, **options)
+                        log=lambda m: None, **options).manifest
 
 
 @pytest.fixture(scope="module")
@@ -117,11 +117,11 @@ def test_a_damaged_figure_entry_is_redrawn_not_shown(tmp_path, damage):
     good = entry.read_bytes()
     entry.write_bytes(b"garbage\n" if damage == "garbage" else good[: len(good) // 2])
     messages = []
-    from bdl_demo.build.cache import Cache
-    from bdl_demo.build.drawing import draw_figures
+    from bdl_demo.results.cache import Cache
+    from bdl_demo.results.figures import draw_figures
 
     again = draw_figures(asked_for(models), models, tmp_path / "images", Cache(tmp_path / "cache", log=messages.append),
-                         deck=synthetic_deck.DECK, log=messages.append)
+                         deck=synthetic_deck.DECK, log=messages.append).manifest
     assert not again["linear-fit-point"]["cached"]
     assert any("damaged cache entry" in m for m in messages)
     assert (tmp_path / "images" / "linear-fit-point.svg").read_bytes().startswith(b"<?xml")

@@ -76,7 +76,15 @@ def svg_ids(svg: bytes, prefix: str) -> list[str]:
     return re.findall(rf'id="({re.escape(prefix)}[^"]*)"', svg.decode())
 
 
-def render_svg(figure_id: str, models: dict[str, FittedModel]) -> tuple[bytes, dict]:
+def test_the_diagram_of_a_3_5_2_net_has_10_nodes_and_25_weight_edges():
+    net = Network(3, 2, hidden=(Layer(5, "tanh"),), output="softmax")
+    svg, _, _ = render_svg("net-diagram-point", {"net": synthetic_model("deepnet", net)})
+    assert len(svg_ids(svg, "node-")) == 3 + 5 + 2
+    assert len(svg_ids(svg, "edge-")) == 3 * 5 + 5 * 2  # one per weight
+    assert len(svg_ids(svg, "bias-b")) == 5 + 2  # one per bias
+
+
+def render_svg(figure_id: str, models: dict[str, FittedModel]):
     """Render one registered figure to SVG bytes."""
     from bdl_demo.figures import render, resolve
 
@@ -98,14 +106,14 @@ def test_diagram_of_widths_3_5_2_has_10_nodes_and_25_weight_edges(estimate):
 
     models = {"deepnet": synthetic_model("deepnet", net=SMALL_NET)}
     spec = FigureSpec("d", "diagram", "network_diagram", "deepnet", {"estimate": estimate})
-    svg, _ = render(spec, models)
+    svg, _, _ = render(spec, models)
     assert len(svg_ids(svg, "node-")) == 10
     assert len(svg_ids(svg, "edge-W")) == 3 * 5 + 5 * 2
     assert len(svg_ids(svg, "bias-b")) == 5 + 2
 
 
 def test_diagram_collapses_wide_layers_but_keeps_real_indices():
-    svg, meta = render_svg("digits-diagram-point", synthetic_models(["digits"]))
+    svg, meta, _ = render_svg("digits-diagram-point", synthetic_models(["digits"]))
     nodes = svg_ids(svg, "node-")
     assert "node-n0_63" in nodes and "node-n0_40" not in nodes
     assert len(nodes) <= 4 * 8
@@ -130,8 +138,8 @@ def test_bayesian_matrix_holds_one_density_per_weight_and_bias_shown(net):
     from bdl_demo.figures.registry import FigureSpec, render
 
     models = {"deepnet": synthetic_model("deepnet" if net.n_inputs > 1 else "linear", net=net)}
-    posterior, _ = render(FigureSpec("m", "matrix", "matrix_view", "deepnet", {"estimate": "posterior"}), models)
-    point, _ = render(FigureSpec("m", "matrix", "matrix_view", "deepnet", {"estimate": "point"}), models)
+    posterior, _, _ = render(FigureSpec("m", "matrix", "matrix_view", "deepnet", {"estimate": "posterior"}), models)
+    point, _, _ = render(FigureSpec("m", "matrix", "matrix_view", "deepnet", {"estimate": "point"}), models)
     densities = svg_ids(posterior, "density-")
     assert len(densities) == shown_entries(net)
     assert len(set(densities)) == len(densities)
@@ -223,7 +231,7 @@ def test_equal_priors_are_named_once():
 
 def test_first_layer_units_show_one_mean_and_one_sd_image_each():
     models = synthetic_models(["digits"])
-    svg, meta = render_svg("digits-units", models)
+    svg, meta, _ = render_svg("digits-units", models)
     units = models["digits"].net.widths[1]
     assert len(svg_ids(svg, "unit-mean-")) == units and len(svg_ids(svg, "unit-sd-")) == units
     assert f"prior sd of {models['digits'].prior_net.prior_sd('W1'):.2g}" in meta["alt"]
@@ -231,7 +239,7 @@ def test_first_layer_units_show_one_mean_and_one_sd_image_each():
 
 def test_the_data_figure_shows_three_labelled_examples_per_class():
     models = synthetic_models(["digits"])
-    svg, _ = render_svg("digits-examples", models)
+    svg, _, _ = render_svg("digits-examples", models)
     assert len(svg_ids(svg, "example-")) == 3 * models["digits"].data.n_classes
 
 
@@ -242,12 +250,12 @@ def test_the_prior_precision_sweep_marks_the_tau_in_use_and_the_evidence_peak():
 
     models = synthetic_models(["deepnet"])
     model = models["deepnet"]
-    svg, meta = render_svg("deepnet-prior-precision", models)
+    svg, meta, _ = render_svg("deepnet-prior-precision", models)
     assert len(svg_ids(svg, "sweep-chosen")) == 3 and not svg_ids(svg, "sweep-evidence-peak")
     assert f"the evidence picks τ = {model.fit.diagnostics['tau']:.3g}" in meta["alt"]
     model.fit.diagnostics |= {"tau": 100.0, "tau_chosen_by": "validation"}
     model.evaluation = evaluate(model)
-    svg, meta = render_svg("deepnet-prior-precision", models)
+    svg, meta, _ = render_svg("deepnet-prior-precision", models)
     assert len(svg_ids(svg, "sweep-chosen")) == 3 and len(svg_ids(svg, "sweep-evidence-peak")) == 3
     assert "held-out data pick τ = 100 " in meta["alt"]
     rows = model.evaluation.numbers["prior_precision_sweep"]

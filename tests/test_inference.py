@@ -124,11 +124,11 @@ def test_multiclass_net_beats_chance_by_far(draft_models):
 def test_fits_side_by_side_equal_fits_one_after_another(settings, draft_models, tmp_path):
     """The session's fits ran in worker processes; one after another in this one, the numbers are
     the same to the last bit."""
-    from bdl_demo.build.cache import Cache
-    from bdl_demo.build.fitting import fit_all
+    from bdl_demo.results.cache import Cache
+    from bdl_demo.pipeline import fitted_models
 
     cheap = [model_where(draft_models, "linear regression").id, model_where(draft_models, "logistic regression").id]
-    again = fit_all(settings, "draft", cheap, Cache(tmp_path), workers=1, log=lambda m: None)
+    again = fitted_models(settings, "draft", cheap, Cache(tmp_path), workers=1, log=lambda m: None)
     for model_id in cheap:
         assert not again[model_id].fit.cached
         for name, values in draft_models[model_id].fit.draws.items():
@@ -140,7 +140,7 @@ def test_fits_side_by_side_equal_fits_one_after_another(settings, draft_models, 
 def test_a_failing_fit_in_a_worker_is_one_line(draft_models):
     import dataclasses
 
-    from bdl_demo.build.fitting import FitError, Job, run
+    from bdl_demo.results.fits import FitError, Job, run
     from bdl_demo.model.network import Network
 
     linear = model_where(draft_models, "linear regression")
@@ -153,19 +153,19 @@ def test_a_failing_fit_in_a_worker_is_one_line(draft_models):
 
 
 def _settings_of(model):
-    from bdl_demo.build.settings import ModelSettings
+    from bdl_demo.settings.reading import ModelSettings
 
     return ModelSettings(id="linear_probe", data=model.data.name)
 
 
 def _draft():
-    from bdl_demo.build.settings import Profile
+    from bdl_demo.settings.reading import Profile
 
     return Profile(draws=20, tune=20, chains=1, advi_iterations=20)
 
 
 def test_report_has_accuracy_for_classifiers(draft_models):
-    from bdl_demo.build.report import fit_summary
+    from bdl_demo.results.report import fit_summary
 
     classifiers = [m for m in draft_models.values() if m.kind != "regression"]
     assert classifiers

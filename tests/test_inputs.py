@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 
 from conftest import ROOT
 
-from bdl_demo.build.cli import main
+from bdl_demo.cli import main
 from bdl_demo.files import MAX_INPUT_BYTES
 
 
@@ -89,8 +89,8 @@ def test_reading_a_device_as_settings_stops_at_once(capsys, tmp_path):
 
 @pytest.mark.parametrize("size", [MAX_INPUT_BYTES, MAX_INPUT_BYTES + 1])
 def test_the_settings_limit_is_stated_and_kept(tmp_path, size):
-    from bdl_demo.build.settings import load_settings
-    from bdl_demo.errors import BuildError
+    from bdl_demo.settings.reading import load_settings
+    from bdl_demo.errors import UserError
 
     text = (ROOT / "deck.toml").read_text()
     path = tmp_path / "deck.toml"
@@ -99,7 +99,7 @@ def test_the_settings_limit_is_stated_and_kept(tmp_path, size):
     if size <= MAX_INPUT_BYTES:
         assert load_settings(path).models
     else:
-        with pytest.raises(BuildError, match=f"larger than {MAX_INPUT_BYTES:,} bytes"):
+        with pytest.raises(UserError, match=f"larger than {MAX_INPUT_BYTES:,} bytes"):
             load_settings(path)
 
 

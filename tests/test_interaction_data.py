@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pytest
 
+from bdl_demo.deck.equations import equation
 from bdl_demo.deck.inline import inline_svg, without_links
 from bdl_demo.model.network import Layer, Network
 from test_figures_views import render_svg, synthetic_model, synthetic_models
@@ -20,12 +21,12 @@ def private_cache(tmp_path, monkeypatch):
 
 
 def test_inline_svg_marks_each_part_with_its_parameter_and_prefixes_every_id():
-    svg, meta = render_svg("deepnet-diagram-posterior", synthetic_models(["deepnet"]))
+    svg, meta, _ = render_svg("deepnet-diagram-posterior", synthetic_models(["deepnet"]))
     markup = inline_svg(svg, "deepnet-diagram-posterior-2", meta["alt"], (meta["width"], meta["height"]))
     assert not markup.startswith("<?xml") and "<metadata>" not in markup
-    assert 'data-param="W1[0,3]" data-part="edge" tabindex="0"' in markup
-    assert 'data-param="b2[1]" data-part="bias" tabindex="0"' in markup
-    assert 'data-param="W1[0,3]" data-part="halo-edge">' in markup  # lit with it, but no extra Tab stop
+    assert 'data-param="W1[0,3]" data-array="W1" data-part="edge" tabindex="0"' in markup
+    assert 'data-param="b2[1]" data-array="b2" data-part="bias" tabindex="0"' in markup
+    assert 'data-param="W1[0,3]" data-array="W1" data-part="halo-edge">' in markup  # lit with it, no extra Tab stop
     ids = re.findall(r'\bid="([^"]+)"', markup)
     assert ids and all(i.startswith("deepnet-diagram-posterior-2-") for i in ids)
     references = re.findall(r'url\(#([^)]+)\)', markup)
@@ -34,7 +35,7 @@ def test_inline_svg_marks_each_part_with_its_parameter_and_prefixes_every_id():
 
 
 def test_the_same_figure_twice_in_a_page_has_no_id_twice():
-    svg, meta = render_svg("linear-matrix-point", synthetic_models(["linear"]))
+    svg, meta, _ = render_svg("linear-matrix-point", synthetic_models(["linear"]))
     page = inline_svg(svg, "a-1", meta["alt"]) + inline_svg(svg, "a-2", meta["alt"])
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert len(ids) == len(set(ids))
@@ -42,9 +43,9 @@ def test_the_same_figure_twice_in_a_page_has_no_id_twice():
 
 def test_the_linked_equation_marks_every_parameter_and_reads_as_the_plain_one():
     net = Network(2, 2, hidden=(Layer(3, "tanh"),), output="softmax")
-    linked = net.latex(linked=True)
-    assert re.findall(r"\\htmlData\{param=(\w+)\}", linked) == ["W1", "b1", "W2", "b2"]
-    assert without_links(linked).replace("{", "").replace("}", "") == net.latex().replace("{", "").replace("}", "")
+    linked = equation(net, linked=True)
+    assert re.findall(r"\\htmlData\{param=(\w+),array=(\w+)\}", linked) == [(a, a) for a in ("W1", "b1", "W2", "b2")]
+    assert without_links(linked).replace("{", "").replace("}", "") == equation(net).replace("{", "").replace("}", "")
 
 
 def test_svg_transform_puts_a_data_point_where_matplotlib_draws_it():
@@ -66,17 +67,17 @@ def test_the_player_has_one_path_per_drawn_line_starting_at_that_draws_line():
     from bdl_demo.figures import fitted
 
     model = synthetic_model("linear")
-    _, meta = render_svg("linear-fit-posterior", {"linear": model})
-    paths = meta["interaction"]["paths"]
-    assert meta["interaction"]["kind"] == "player" and len(paths) == fitted.N_LINES
+    _, _, interaction = render_svg("linear-fit-posterior", {"linear": model})
+    paths = interaction["paths"]
+    assert interaction["kind"] == "player" and len(paths) == fitted.N_LINES
     assert all(re.fullmatch(r"M[-\d.]+ [-\d.]+ L[-\d.]+ [-\d.]+", d) for d in paths)  # a straight line: two ends
     assert len(set(paths)) > 1
 
 
 def test_a_deep_nets_player_carries_each_draws_weights_for_its_diagram():
     models = synthetic_models(["deepnet"])
-    _, meta = render_svg("deepnet-fit-posterior", models)
-    data = meta["interaction"]
+    _, _, interaction = render_svg("deepnet-fit-posterior", models)
+    data = interaction
     assert len(data["draws"]["W2[0,0]"]) == len(data["paths"])
     assert data["edges"]["scale"] > 0
     from bdl_demo.model.predictive import subsample
@@ -88,18 +89,18 @@ def test_a_deep_nets_player_carries_each_draws_weights_for_its_diagram():
 
 def test_the_probe_counts_every_draw_at_every_grid_point():
     models = synthetic_models(["deepnet"])
-    _, meta = render_svg("deepnet-fit-uncertainty", models)
-    probe = meta["interaction"]
+    _, _, interaction = render_svg("deepnet-fit-uncertainty", models)
+    probe = interaction
     assert probe["kind"] == "probe"
     assert len(probe["counts"]) == len(probe["xs"]) * len(probe["ys"]) == len(probe["map"])
     assert {sum(c) for c in probe["counts"]} == {probe["draws"]}
 
 
 def test_parameter_summaries_hold_the_map_and_posterior_of_what_figures_show():
-    from bdl_demo.figures.interaction import parameter_summaries
+    from bdl_demo.deck.parameters import parameter_summaries
 
     model = synthetic_model("digits")
-    data = json.loads(parameter_summaries(model)[0])["parameters"]
+    data = parameter_summaries(model)["parameters"]
     entry = data["W1[63,19]"]  # the last row and column, which collapsed figures keep
     assert entry["map"] == pytest.approx(model.fit.map["W1"][63, 19], rel=1e-3)
     values = model.fit.draws["W1"][:, 63, 19]

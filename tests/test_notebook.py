@@ -17,7 +17,7 @@ import pytest
 from nbclient import NotebookClient
 from nbconvert import SlidesExporter
 
-from bdl_demo.build.settings import load_settings
+from bdl_demo.settings.reading import load_settings
 from bdl_demo.export.notebook import setup_code, write_notebook
 from conftest import leaf_count
 
@@ -100,25 +100,31 @@ def test_slides_become_markdown_with_figures_fragments_and_notes(tmp_path):
                                            "text/plain": "alt of a-fit-point"}
 
 
-def test_setup_cell_names_a_config_outside_the_project_by_its_full_path(tmp_path):
-    code = setup_code({"line": None}, "draft", tmp_path / "my.toml")
-    assert f'load_settings("{(tmp_path / "my.toml").as_posix()}")' in code
-    assert 'fit_all(settings, "draft", ["line"], Cache())' in code
+def test_setup_cell_finds_the_project_from_the_notebooks_folder(tmp_path):
+    project, elsewhere = tmp_path / "talk", tmp_path / "elsewhere"
+    code = setup_code({"line": None}, "draft", project / "deck.toml", project / ".cache", project / "public" / "slides",
+                      project=project)
+    assert 'project = Path("../..")' in code and 'load_settings(project / "deck.toml")' in code
+    assert 'fitted_models(settings, "draft", ["line"], Cache(project / ".cache"))' in code
+    code = setup_code({"line": None}, "draft", elsewhere / "my.toml", elsewhere / "cache", project / "slides",
+                      project=project)  # settings and cache outside the project: named in full
+    assert f'load_settings(project / "{(elsewhere / "my.toml").as_posix()}")' in code
+    assert f'Cache(project / "{(elsewhere / "cache").as_posix()}")' in code
 
 
 @pytest.fixture(scope="module")
-def built(draft_models, tmp_path_factory):
+def built(draft_models, fit_cache, tmp_path_factory):
     """A real draft build of the project into a temporary folder, and its notebook."""
     import json
 
-    from bdl_demo.build.cli import main
+    from bdl_demo.cli import main
 
     root = tmp_path_factory.mktemp("notebook")
     slides, images = root / "slides", root / "images"
     assert main(["-q", "--quality", "draft", "--notebook", "--out", str(slides), "--images", str(images)]) == 0
     figures = json.loads((slides / "report.json").read_text())["figures"]
     return {"dir": slides, "html": (slides / "index.html").read_text(), "figures": figures,
-            "images": images, "models": draft_models}
+            "images": images, "models": draft_models, "cache": fit_cache}
 
 
 @pytest.fixture(scope="module")
@@ -155,8 +161,8 @@ def test_every_figure_is_a_call_with_the_built_figure_as_output(built, notebook)
 def test_setup_cell_loads_the_same_settings_fits_and_figures(built, notebook):
     setup = next(cell for cell in notebook.cells if cell.cell_type == "code")
     assert slide_type(setup) == "skip"
-    assert 'load_settings("deck.toml")' in setup.source
-    assert f'fit_all(settings, "draft", {json.dumps(list(built["models"]))}, Cache())' in setup.source
+    assert 'project = Path("../../' in setup.source  # from the deck folder back to where the build ran
+    assert f'fitted_models(settings, "draft", {json.dumps(list(built["models"]))}, Cache(project / ' in setup.source
     assert "def show(figure_id):" in setup.source
 
 
@@ -175,10 +181,11 @@ def test_same_deck_same_bytes(built, tmp_path):
 
     report = json.loads((built["dir"] / "report.json").read_text())
     stacks = render_talk(PROJECT / "templates", deck=load_settings(PROJECT / "deck.toml").deck,
-                         models=built["models"], report=report)
+                         models=built["models"], report=report).stacks
     again = tmp_path / "deck.ipynb"
     write_notebook(again, stacks, models=built["models"], figures=built["figures"],
-                   images_dir=built["images"], quality="draft", config=PROJECT / "deck.toml")
+                   images_dir=built["images"], quality="draft", config=PROJECT / "deck.toml",
+                   cache=built["cache"], deck_dir=built["dir"])
     assert again.read_bytes() == (built["dir"] / "deck.ipynb").read_bytes()
 
 
@@ -190,9 +197,9 @@ def test_nbconvert_makes_the_same_slides(built, notebook):
     assert html.count('data-mime-type="image/svg+xml"') == len(figure_cells(notebook))
 
 
-def test_notebook_runs_and_draws_the_figures_it_shows(notebook):
+def test_notebook_runs_and_draws_the_figures_it_shows(built, notebook):
     client = NotebookClient(nbformat.from_dict(notebook), timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(PROJECT)}})
+                            resources={"metadata": {"path": str(built["dir"])}})  # as Jupyter runs it
     executed = client.execute()  # raises CellExecutionError on the first failing cell
     errors = [output for cell in executed.cells if cell.cell_type == "code"
               for output in cell.outputs if output.output_type == "error"]

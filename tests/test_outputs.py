@@ -88,7 +88,7 @@ def test_a_folder_of_svg_files_is_not_taken_for_the_figures(tmp_path):
 def test_no_figure_is_drawn_over_a_file_the_build_did_not_write(tmp_path):
     """In the build's own images folder, a file of the user's under a figure's name stays, and the
     build stops before drawing anything."""
-    from bdl_demo.build.outputs import OutputError, check_figure_names, record_figures
+    from bdl_demo.results.images import ImagesError, check_figure_names, record_figures
 
     images = tmp_path / "images"
     images.mkdir()
@@ -96,12 +96,12 @@ def test_no_figure_is_drawn_over_a_file_the_build_did_not_write(tmp_path):
     (images / "a-fit-point.svg").write_text("ours")
     check_figure_names(images, ["a-fit-point.svg", "a-fit-posterior.svg"])  # ours, and a new one
     (images / "a-fit-posterior.svg").write_text("the user's")
-    with pytest.raises(OutputError) as refused:
+    with pytest.raises(ImagesError) as refused:
         check_figure_names(images, ["a-fit-point.svg", "a-fit-posterior.svg"])
     assert "a-fit-posterior.svg" in str(refused.value) and str(images) in str(refused.value)
     assert (images / "a-fit-posterior.svg").read_text() == "the user's"
     (images / "a-matrix-point.svg").write_text("the user's too")
-    with pytest.raises(OutputError) as refused:  # every one named at once, so one move clears them
+    with pytest.raises(ImagesError) as refused:  # every one named at once, so one move clears them
         check_figure_names(images, ["a-fit-point.svg", "a-fit-posterior.svg", "a-matrix-point.svg"])
     assert "a-fit-posterior.svg, a-matrix-point.svg, files bdl_demo did not write" in str(refused.value)
 
@@ -109,7 +109,7 @@ def test_no_figure_is_drawn_over_a_file_the_build_did_not_write(tmp_path):
 def test_staging_folders_of_a_build_that_died_are_cleared(tmp_path):
     """A killed build leaves .<deck>-new-… and .<deck>-old-… folders: the next one removes those that
     are a build's (marked, or empty) and leaves any other folder alone."""
-    from bdl_demo.build.outputs import DECK_MARKER, staged_deck
+    from bdl_demo.output.folders import DECK_MARKER, staged_deck
 
     out = tmp_path / "slides"
     out.mkdir()
@@ -134,7 +134,7 @@ def test_staging_folders_of_a_build_that_died_are_cleared(tmp_path):
 
 def test_a_deck_set_aside_when_the_build_died_comes_back(tmp_path):
     """Killed between setting the old deck aside and moving the new one in: the old one returns."""
-    from bdl_demo.build.outputs import DECK_MARKER, remove_dead_staging
+    from bdl_demo.output.folders import DECK_MARKER, remove_dead_staging
 
     out = tmp_path / "slides"
     set_aside = tmp_path / ".slides-old-xyz789"
@@ -147,7 +147,7 @@ def test_a_deck_set_aside_when_the_build_died_comes_back(tmp_path):
 
 
 def test_our_deck_folder_is_replaced_and_empty_ones_are_used(tmp_path):
-    from bdl_demo.build.outputs import DECK_MARKER, check_deck_folder, staged_deck
+    from bdl_demo.output.folders import DECK_MARKER, check_deck_folder, staged_deck
 
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -163,7 +163,7 @@ def test_our_deck_folder_is_replaced_and_empty_ones_are_used(tmp_path):
 
 
 def test_a_failed_stage_leaves_the_old_deck(tmp_path):
-    from bdl_demo.build.outputs import staged_deck
+    from bdl_demo.output.folders import staged_deck
 
     out = tmp_path / "slides"
     with staged_deck(out) as staging:
@@ -176,7 +176,7 @@ def test_a_failed_stage_leaves_the_old_deck(tmp_path):
 
 
 def test_only_figures_the_build_wrote_are_ever_removed(tmp_path):
-    from bdl_demo.build.drawing import remove_stale
+    from bdl_demo.results.figures import remove_stale
 
     images = tmp_path / "images"
     images.mkdir()
@@ -196,13 +196,13 @@ def test_only_figures_the_build_wrote_are_ever_removed(tmp_path):
 
 
 def test_a_second_build_waits_for_the_first(tmp_path):
-    from bdl_demo.build.outputs import build_lock
+    from bdl_demo.output.folders import project_lock
 
     said, order = [], []
     release = threading.Event()
 
     def first():
-        with build_lock(tmp_path, said.append):
+        with project_lock(tmp_path, said.append):
             order.append("first in")
             release.wait(10)
             order.append("first out")
@@ -224,15 +224,15 @@ def test_a_second_build_waits_for_the_first(tmp_path):
 
 
 def _second(folder, said, order):
-    from bdl_demo.build.outputs import build_lock
+    from bdl_demo.output.folders import project_lock
 
-    with build_lock(folder, said.append):
+    with project_lock(folder, said.append):
         order.append("second in")
 
 
 def test_the_new_deck_takes_the_old_ones_place_in_one_step(tmp_path):
     """renameat2's exchange: at no moment is there no deck at --out (kill -9 cannot land between)."""
-    from bdl_demo.build.outputs import exchange
+    from bdl_demo.output.folders import exchange
 
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir(), b.mkdir()

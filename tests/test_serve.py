@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bdl_demo.build.serve import (EVENTS_PATH, RELOAD_SCRIPT, PreviewServer, RebuildError, ServeError,
+from bdl_demo.output.preview import (EVENTS_PATH, RELOAD_SCRIPT, PreviewServer, RebuildError, ServeError,
                                   WarmRebuild, changes_to, serve)
 
 SECRET = "top-secret-do-not-serve"
@@ -185,23 +185,31 @@ def test_template_edit_makes_one_rebuild_and_one_reload(project):
         assert stream.next_event() == ["event: reload", "data: 1"]
         assert build.calls == 1
         assert b"<h1>second!</h1>" in get(port, "/")[2]
-        time.sleep(0.6)
-        assert build.calls == 1
+        (templates / "title.md").write_text("third")  # the next save is the next reload: the burst made one
+        assert stream.next_event() == ["event: reload", "data: 2"]
+        assert build.calls == 2
         stream.close()
     assert any(line.startswith("changed ") and "title.md" in line for line in lines)
     assert any(line.startswith("rebuilt in ") and line.endswith("reloading 1 tab") for line in lines)
 
 
 def test_editor_noise_does_not_rebuild(project):
+    """Saves to files the build did not read come first; the one save that counts comes last, and
+    the watcher, which reports events in order, rebuilds once, for it alone."""
     _, templates, deck, build = project
-    with serving(deck, templates, build):
+    with serving(deck, templates, build) as (_, port, lines):
+        stream = EventStream(port)
         for name in (".title.md.swp", "title.md~", "4913", "#title#", ".hidden", "other.md"):
             (templates / name).write_text("x")
         (templates / "__pycache__").mkdir()
         (templates / "__pycache__" / "m.cpython-311.pyc").write_text("x")
         (deck / "index.html").write_text("rebuilt by someone")  # the deck is not an input
-        time.sleep(0.5)
-    assert build.calls == 0
+        (templates / "title.md").write_text("the edit")
+        assert stream.next_event() == ["event: reload", "data: 1"]
+        stream.close()
+    changed = [line for line in lines if line.startswith("changed ")]
+    assert build.calls == 1 and len(changed) == 1
+    assert changed[0].endswith("/title.md: rebuilding") and "," not in changed[0] and " more" not in changed[0]
 
 
 def test_failed_rebuild_logs_keeps_the_deck_and_sends_no_reload(project):
@@ -331,13 +339,19 @@ def test_stalled_connections_do_not_hold_up_others(project):
                 client.close()
 
 
-def test_warm_rebuild_runs_the_script_with_fresh_project_code_and_raises_on_failure(tmp_path):
+def fake_build(tmp_path, monkeypatch, code: str) -> str:
+    """A module that stands for the build, importable by the warm process."""
+    (tmp_path / "fake_build.py").write_text(code)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    return "fake_build"
+
+
+def test_warm_rebuild_runs_the_build_with_fresh_project_code_and_raises_on_failure(tmp_path, monkeypatch):
     seen = tmp_path / "seen.json"
-    script = tmp_path / "build.py"
-    script.write_text("import json, sys\n"
-                      f"open({str(seen)!r}, 'w').write(json.dumps([sys.argv[1:], sorted(sys.modules)]))\n"
-                      "sys.exit(3 if sys.argv[1:] == ['fail'] else 0)\n")
-    rebuild = WarmRebuild([sys.executable, str(script), "--out", "x"])
+    module = fake_build(tmp_path, monkeypatch, "import json, sys\n"
+                        f"open({str(seen)!r}, 'w').write(json.dumps([sys.argv[1:], sorted(sys.modules)]))\n"
+                        "sys.exit(3 if sys.argv[1:] == ['fail'] else 0)\n")
+    rebuild = WarmRebuild(["--out", "x"], module)
     try:
         assert not seen.exists()  # started ahead, it waits for the save
         rebuild()
@@ -350,7 +364,7 @@ def test_warm_rebuild_runs_the_script_with_fresh_project_code_and_raises_on_fail
         assert seen.exists()
     finally:
         rebuild.close()
-    failing = WarmRebuild([sys.executable, str(script), "fail"])
+    failing = WarmRebuild(["fail"], module)
     try:
         with pytest.raises(RebuildError, match="status 3"):
             failing()
@@ -358,10 +372,9 @@ def test_warm_rebuild_runs_the_script_with_fresh_project_code_and_raises_on_fail
         failing.close()
 
 
-def test_a_warm_rebuild_that_is_never_used_exits_without_running(tmp_path):
-    script = tmp_path / "build.py"
-    script.write_text(f"open({str(tmp_path / 'ran')!r}, 'w')\n")
-    rebuild = WarmRebuild([sys.executable, str(script)])
+def test_a_warm_rebuild_that_is_never_used_exits_without_running(tmp_path, monkeypatch):
+    module = fake_build(tmp_path, monkeypatch, f"open({str(tmp_path / 'ran')!r}, 'w')\n")
+    rebuild = WarmRebuild([], module)
     process = rebuild.waiting
     rebuild.close()
     assert process.returncode == 0 and not (tmp_path / "ran").exists()

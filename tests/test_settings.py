@@ -8,7 +8,8 @@ import sys
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from bdl_demo.build.settings import MAX_PARAMETERS, SettingsError, load_settings
+from bdl_demo.settings.reading import SettingsError, load_settings
+from bdl_demo.settings.schema import MAX_PARAMETERS, MAX_SAMPLES, MAX_TEXT, MAX_WIDTH, ModelSettings, keys_of
 from bdl_demo.model.data import DATASETS
 from conftest import ROOT
 
@@ -68,7 +69,7 @@ BAD = {
     "zero prior": (with_change("weight_prior = 1.0", "weight_prior = 0"),
                    ["[models.alpha] weight_prior = 0", "a number above 0"], "weight_prior = 0"),
     "infinite prior": (with_change("weight_prior = 1.0", "weight_prior = inf"),
-                       ["[models.alpha] weight_prior = inf", "at most 100"], "weight_prior = inf"),
+                       ["[models.alpha] weight_prior = inf", keys_of(ModelSettings)["weight_prior"].check.allowed], "weight_prior = inf"),
     "regression data, softmax output": (with_change('data = "line"', 'data = "line"\noutput = "softmax"'),
                                         ['[models.alpha] output = "softmax"', "continuous targets"],
                                         'output = "softmax"'),
@@ -79,12 +80,12 @@ BAD = {
     "too few points for the classes": (with_change('data = "moons"', 'data = "moons"\nn_samples = 2'),
                                        ["[models.beta] n_samples = 2", "at least 20 rows"], "n_samples = 2"),
     "too many points": (with_change("n_samples = 12", "n_samples = 1000000000"),
-                        ["[models.alpha] n_samples = 1000000000", "20,000"], "n_samples = 1000000000"),
+                        ["[models.alpha] n_samples = 1000000000", f"{MAX_SAMPLES:,}"], "n_samples = 1000000000"),
     "a net too big for a laptop": (with_change("hidden = [4, 3]", "hidden = [256, 256, 256]"),
                                    ["[models.beta] hidden = [256, 256, 256]", f"{MAX_PARAMETERS:,}"],
                                    "hidden = [256, 256, 256]"),
     "one huge layer": (with_change("hidden = [4, 3]", "hidden = [100000]"),
-                       ["[models.beta] hidden = [100000]", "from 1 to 256"], "hidden = [100000]"),
+                       ["[models.beta] hidden = [100000]", f"from 1 to {MAX_WIDTH}"], "hidden = [100000]"),
     "two models titled alike": (BASE + '\n[models.gamma]\ndata = "iris"\ntitle = "Same"\n'
                                        '\n[models.delta]\ndata = "wine"\ntitle = "Same"\n',
                                 ["[models.gamma] and [models.delta] clash", '"Same"'], "[models.delta]"),
@@ -93,8 +94,8 @@ BAD = {
                                           'tau = "cold"'),
     "a τ of zero": (with_change('inference = "advi"', 'inference = "laplace"\ntau = 0'),
                     ["[models.beta] tau = 0", "a number above 0"], "tau = 0"),
-    "a title too long for a slide": (with_change('title = "A test deck"', 'title = "' + "x" * 5000 + '"'),
-                                     ["[deck] title", "x…", "at most 200 characters"], 'title = "xxx'),
+    "a title too long for a slide": (with_change('title = "A test deck"', 'title = "' + "x" * (25 * MAX_TEXT) + '"'),
+                                     ["[deck] title", "x…", f"at most {MAX_TEXT} characters"], 'title = "xxx'),
     "a profile without draws": (with_change("draws = 100\n", ""),
                                 ["[quality.draft] draws = (missing)"], "[quality.draft]"),
 }
@@ -246,7 +247,7 @@ def test_any_value_anywhere_is_valid_or_one_line(tmp_path, section, key, value):
         assert "\n" not in str(error) and str(error).startswith(str(path))
     else:
         for model in loaded.models.values():
-            assert all(1 <= w <= 256 for w in model.hidden)
+            assert all(1 <= w <= MAX_WIDTH for w in model.hidden)
             assert 0 < model.weight_prior <= 100 and 0 < model.learning_rate <= 1
             assert model.tau in ("evidence", "validation") or 0 < model.tau <= 1e6
 
@@ -257,3 +258,10 @@ def test_a_value_with_a_line_break_is_shown_escaped_in_its_one_line_error(tmp_pa
     with pytest.raises(SettingsError) as raised:
         load_settings(path)
     assert "\n" not in str(raised.value) and 'title = "two\\nlines"' in str(raised.value)
+
+
+def test_readmes_tables_of_keys_are_the_schemas():
+    """README shows every key as the schema checks it: a change to one is a change to the other."""
+    from bdl_demo.settings.schema import markdown_tables
+
+    assert markdown_tables() in (ROOT / "README.md").read_text()

@@ -1,6 +1,7 @@
 """The slide Markdown: parsed once into stacks of slides, rendered to reveal.js sections."""
 import pytest
 
+from bdl_demo.results.figures import Figures
 from bdl_demo.deck.html import SlideRenderer
 from bdl_demo.deck.slides import SlideError, parse_talk, plain_markdown
 
@@ -58,39 +59,39 @@ def test_notes_are_kept_apart_from_the_slide():
     slide = parse_talk(TALK)[1][0]
     assert slide.notes_text == "Say *this*."
     assert all(block.layout != "notes" for block in slide.blocks)
-    html = SlideRenderer({}).slide(slide)
+    html = SlideRenderer(Figures()).slide(slide)
     assert '<aside class="notes">\n<p>Say <em>this</em>.</p>\n</aside>' in html
     assert '<p class="fragment">Later.</p>' in html
 
 
 def test_a_fragments_list_steps_item_by_item():
-    html = SlideRenderer({}).slide(parse_talk(TALK)[1][1])
+    html = SlideRenderer(Figures()).slide(parse_talk(TALK)[1][1])
     assert html.count('<li class="fragment">') == 2
 
 
 @pytest.mark.parametrize("size, layout", [((600, 430), "columns two"), ((1200, 500), "r-stack")])
 def test_twins_sit_side_by_side_unless_they_are_wide(size, layout):
-    html = SlideRenderer(manifest(*size)).slide(parse_talk(TALK)[2][0])
+    html = SlideRenderer(Figures(manifest(*size))).slide(parse_talk(TALK)[2][0])
     assert f'<div class="{layout}">' in html
     assert "<figcaption>from this…</figcaption>" in html and "<figcaption>…to this</figcaption>" in html
     assert html.index("from this…") < html.index("a-matrix-point.svg")  # the caption comes first
     assert html.count('class="fragment') == 2 if layout == "r-stack" else 1
     slide = parse_talk(TALK)[2][0]
     before = [(t.attrs, t.info, t.meta) for b in slide.blocks for t in b.tokens]
-    SlideRenderer(manifest(*size)).slide(slide)
+    SlideRenderer(Figures(manifest(*size))).slide(slide)
     assert [(t.attrs, t.info, t.meta) for b in slide.blocks for t in b.tokens] == before  # the notebook reads them too
     assert 'alt="alt of a-matrix-posterior"' in html and 'width="' in html
 
 
 def test_math_is_left_for_katex_and_escaped_for_html():
     stacks = parse_talk("## M\n\nInline $a < b$ and\n\n$$\nx \\\\ y & z\n$$\n")
-    html = SlideRenderer({}).slide(stacks[0][0])
+    html = SlideRenderer(Figures()).slide(stacks[0][0])
     assert r"\(a &lt; b\)" in html
     assert r'<div class="math">\[x \\ y &amp; z\]</div>' in html
 
 
 def test_raw_html_is_shown_as_text_not_run():
-    html = SlideRenderer({}).slide(parse_talk("## H\n\n<script>alert(1)</script>\n")[0][0])
+    html = SlideRenderer(Figures()).slide(parse_talk("## H\n\n<script>alert(1)</script>\n")[0][0])
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 

@@ -1,4 +1,4 @@
-"""The reveal.js deck: the list of slides as index.html, with the figures and libraries it loads.
+"""The reveal.js page: the list of slides as the HTML of index.html.
 
 Markdown blocks are rendered by markdown-it-py with a few rules of our own: a figure becomes an
 <img> of the build's SVG with its alt text and size (an {.interactive} one inside the element
@@ -13,48 +13,36 @@ from pathlib import Path
 from markupsafe import Markup
 
 from bdl_demo import palette
-from bdl_demo.deck.assets import SCRIPTS, copy_assets, copy_scripts
-from bdl_demo.deck.inline import DATA_SCRIPT, interactive_data
+from bdl_demo.deck.assets import SCRIPTS
+from bdl_demo.deck.inline import DATA_SCRIPT
 from bdl_demo.deck.listing import highlight, highlight_css
 from bdl_demo.deck.slides import Block, Slide, Stack, block_classes, figure_id_of, markdown
 from bdl_demo.deck.talk import environment
-from bdl_demo.errors import BuildError
-from bdl_demo.files import atomic_write, copy_file
+from bdl_demo.errors import UserError
+from bdl_demo.files import copy_file
+from bdl_demo.results.figures import Figures
 
 PAGE = "page.html"
 WIDE = 1.5  # a figure wider than 1.5 × its height: its twin takes its place instead of its side
 TWIN_CAPTIONS = ("from this…", "…to this")
 
 
-class DeckError(BuildError):
+class DeckError(UserError):
     """The deck cannot be written; the message is one line."""
 
 
-def write_deck(out_dir: Path, stacks: list[Stack], *, manifest: dict[str, dict], deck: dict,
-               images_dir: Path, node_modules: Path, templates: Path, read: set[Path] | None = None,
-               compiled: Path | None = None) -> None:
-    """index.html, the figures it shows (in images/) and the reveal.js and KaTeX files it loads,
-    and lib/bdl/ with the scripts and data that make figures respond (read.html, the reading view,
-    uses them too: bdl_demo.deck.reader)."""
-    page = render_page(stacks, manifest=manifest, deck=deck, templates=templates, read=read,
-                       compiled=compiled)
-    copy_figures(manifest, images_dir, out_dir / "images")
-    copy_assets(node_modules, out_dir)
-    copy_scripts(out_dir)
-    interactive = [f for stack in stacks for slide in stack for f in slide.interactive_figures]
-    atomic_write(out_dir / "lib" / "bdl" / DATA_SCRIPT, interactive_data(interactive, manifest, images_dir))
-    atomic_write(out_dir / "index.html", page.encode())
-
-
-def render_page(stacks: list[Stack], *, manifest: dict[str, dict], deck: dict, templates: Path,
-                read: set[Path] | None = None, compiled: Path | None = None) -> str:
-    """The whole deck as one HTML page: the page template around the rendered slides."""
-    renderer = SlideRenderer(manifest)
+def render_page(stacks: list[Stack], figures: Figures, *, deck: dict, templates: Path,
+                compiled: Path | None = None) -> tuple[str, set[Path]]:
+    """The whole deck as one HTML page, the page template around the rendered slides; and the
+    template files it read."""
+    renderer = SlideRenderer(figures)
     sections = "\n".join(renderer.stack(stack) for stack in stacks)
+    read: set[Path] = set()
     env = environment(Path(templates).resolve(), read, autoescape=True, compiled=compiled)
-    return env.get_template(PAGE).render(
+    page = env.get_template(PAGE).render(
         deck=deck, slides=Markup(sections), code_css=Markup(highlight_css(".code")),
         scripts=(DATA_SCRIPT, *SCRIPTS), **page_colors())
+    return page, read
 
 
 def page_colors() -> dict[str, str]:
@@ -68,8 +56,6 @@ def copy_figures(manifest: dict[str, dict], images_dir: Path, target: Path) -> N
     """Copy the figure files the deck shows from images_dir; a missing file is an error."""
     target.mkdir(parents=True, exist_ok=True)
     for figure_id, entry in manifest.items():
-        if entry.get("format") == "json":  # data for the scripts: in lib/bdl/data.js
-            continue
         source = images_dir / entry["file"]
         if not source.is_file():
             raise DeckError(f"figure {figure_id!r} is in the manifest but {source} is missing")
@@ -99,8 +85,8 @@ def controls(interaction: dict) -> str:
 class SlideRenderer:
     """Slides to <section>s: markdown-it's HTML renderer with the deck's own rules."""
 
-    def __init__(self, manifest: dict[str, dict], reading: bool = False):
-        self.manifest = manifest
+    def __init__(self, figures: Figures, reading: bool = False):
+        self.manifest, self.interactions = figures.manifest, figures.interactions
         self.reading = reading  # for the reading view: twins one above the other, nothing hidden
         self.md = markdown()
         for name in ("image", "paragraph_open", "paragraph_close", "math_inline", "math_inline_double",
@@ -193,7 +179,7 @@ class SlideRenderer:
         itself (in lib/bdl/data.js), with the controls its scripts need."""
         model, view = (figure_id.split("-") + [""])[:2]
         estimate = next((e for e in ("posterior", "point", "uncertainty") if figure_id.endswith(e)), "")
-        interaction = entry.get("interaction") or {}
+        interaction = self.interactions.get(figure_id) or {}
         size = f' width="{entry["width"]}" height="{entry["height"]}"' if entry.get("width") else ""
         return (f'<div class="interactive" data-figure="{figure_id}" data-model="{model}" data-view="{view}"'
                 f' data-estimate="{estimate}" data-kind="{interaction.get("kind", "")}">'

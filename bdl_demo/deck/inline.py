@@ -1,12 +1,13 @@
 """Figures that respond: the build's SVG made ready to go inline in a page, each part that shows
 a parameter marked with it.
 
-matplotlib writes an artist's gid as an id (`edge-W1-0-3`, `cell-b2-1`, …, named from the network
-description by the figure modules); here every such id becomes `data-param="W1[0,3]"`, so hovering
-or focusing any part that shows a parameter can light up every other part that shows the same
-one. The other ids get a prefix, as one page may show the same figure twice. The result goes in
-lib/bdl/data.js, which the deck and the reading view share; each page holds the static <img>,
-which lib/bdl/common.js replaces, so with JavaScript off the static figure is what shows.
+matplotlib writes an artist's gid as an id (`edge-W1-0-3`, `cell-b2-1`, …: the figure modules name
+the parameter with figures.common.parameter_id); here every such id becomes
+`data-param="W1[0,3]" data-array="W1"`, so hovering or focusing any part that shows a parameter can
+light up every other part that shows the same one, and the scripts never parse a name. The other
+ids get a prefix, as one page may show the same figure twice. The result goes in lib/bdl/data.js,
+which the deck and the reading view share; each page holds the static <img>, which
+lib/bdl/common.js replaces, so with JavaScript off the static figure is what shows.
 """
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ import json
 import re
 from pathlib import Path
 
-PARAMETER_ID = re.compile(
-    r'<g id="(?P<part>[a-z]+(?:-[a-z]+)*)-(?P<name>[Wb]\d+)-(?P<i>\d+)(?:-(?P<j>\d+))?"')
+from bdl_demo.model.network import entry_name
+
+PARAMETER_ID = re.compile(r'<g id="(?P<part>[a-z]+(?:-[a-z]+)*)-(?P<array>[Wb]\d+)(?P<index>(?:-\d+)+)"')
 FOCUSABLE_PARTS = {"cell", "edge", "bias"}  # one stop for the Tab key per parameter and figure
 PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
 METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
@@ -27,18 +29,13 @@ DATA_SCRIPT = "data.js"
 PREFIX = "@@figure@@"  # in data.js, where each copy of a figure puts its own prefix
 
 
-def parameter(name: str, i: str, j: str | None) -> str:
-    """The name a part shows, as the deck writes it: W1[0,3] for a weight, b2[1] for a bias."""
-    return f"{name}[{i},{j}]" if j is not None else f"{name}[{i}]"
-
-
 def inline_svg(svg: bytes, prefix: str, alt: str, size: tuple[int, int] | None = None) -> str:
     """The SVG of a figure as markup for the page: no XML prologue or metadata, its ids prefixed,
     parameters marked, described by its alt text, sized by the CSS of its slot."""
     def mark(match: re.Match) -> str:
-        name = parameter(match["name"], match["i"], match["j"])
+        name = entry_name(match["array"], tuple(int(i) for i in match["index"][1:].split("-")))
         focus = ' tabindex="0"' if match["part"] in FOCUSABLE_PARTS else ""
-        return f'<g data-param="{name}" data-part="{match["part"]}"{focus}'
+        return f'<g data-param="{name}" data-array="{match["array"]}" data-part="{match["part"]}"{focus}'
 
     text = METADATA.sub("", PROLOGUE.sub("", svg.decode("utf-8"), count=1))
     text = PARAMETER_ID.sub(mark, text)
@@ -50,20 +47,18 @@ def inline_svg(svg: bytes, prefix: str, alt: str, size: tuple[int, int] | None =
                   text, count=1)
 
 
-def interactive_data(figure_ids: list[str], manifest: dict[str, dict], images_dir: Path) -> bytes:
+def interactive_data(figure_ids: list[str], manifest: dict[str, dict], interactions: dict[str, dict],
+                     parameters: dict[str, dict], images_dir: Path) -> bytes:
     """lib/bdl/data.js: each interactive figure's SVG (its ids to be prefixed per copy by the
-    script, PREFIX) and what its scripts need, and the parameters' summaries of their models — one
-    file that the deck and the reading view share, each figure once however often it is shown."""
-    figures, parameters = {}, {}
+    script, PREFIX) and what its scripts need, and the summaries of the parameters of every model
+    it shows — one file that the deck and the reading view share, each figure once however often
+    it is shown."""
+    figures = {}
     for figure_id in dict.fromkeys(figure_ids):
         entry = manifest[figure_id]
-        size = (entry["width"], entry["height"]) if entry.get("width") else None
-        figures[figure_id] = {"svg": inline_svg((images_dir / entry["file"]).read_bytes(), PREFIX, entry["alt"], size),
-                              "interaction": entry.get("interaction")}
-        model = figure_id.split("-", 1)[0]
-        summaries = manifest.get(f"{model}-parameters")
-        if summaries and model not in parameters:
-            parameters[model] = json.loads((images_dir / summaries["file"]).read_text())
+        figures[figure_id] = {"svg": inline_svg((images_dir / entry["file"]).read_bytes(), PREFIX, entry["alt"],
+                                                (entry["width"], entry["height"])),
+                              "interaction": interactions.get(figure_id)}
     text = json.dumps({"figures": figures, "parameters": parameters}, separators=(",", ":"))
     text = text.replace("</", "<\\/")  # the same string in JavaScript, and safe inlined in a page
     return f"window.BDL_DATA = {text};\n".encode()

@@ -18,8 +18,13 @@ from pygments.lexers import PythonLexer
 STYLE = "friendly"  # light, to sit on the white theme
 
 
-def source_text(module: str, qualname: str) -> str:
-    """The source text of function or class `qualname` (e.g. "Network.forward") in `module`."""
+def source_text(module: str, *qualnames: str) -> str:
+    """The source text of the functions or classes `qualnames` (e.g. "Network.forward") in
+    `module`, one after another with a blank line between."""
+    return "\n\n".join(_source_of(module, qualname) for qualname in qualnames)
+
+
+def _source_of(module: str, qualname: str) -> str:
     path = Path(importlib.util.find_spec(module).origin)
     text = path.read_text()
     node = ast.parse(text)
@@ -42,12 +47,3 @@ def highlight(code: str) -> Markup:
 def highlight_css(scope: str = ".code") -> str:
     """The colours of highlight()'s spans, limited to `scope`."""
     return HtmlFormatter(style=STYLE).get_style_defs(scope)
-
-
-def calls_to(module: str, function: str) -> list[str]:
-    """The source of every call to `function` (e.g. "pm.sample") in `module`, as written there."""
-    path = Path(importlib.util.find_spec(module).origin)
-    text = path.read_text()
-    return [textwrap.dedent(" " * node.col_offset + ast.get_source_segment(text, node))
-            for node in ast.walk(ast.parse(text))
-            if isinstance(node, ast.Call) and ast.unparse(node.func) == function]

@@ -17,22 +17,23 @@ from bdl_demo.deck.inline import DATA_SCRIPT
 from bdl_demo.deck.listing import highlight_css
 from bdl_demo.deck.slides import Slide, Stack
 from bdl_demo.deck.talk import environment
-from bdl_demo.files import atomic_write
+from bdl_demo.results.figures import Figures
 
 READER = "read.html"
 
 
-def write_reader(out_dir: Path, stacks: list[Stack], *, manifest: dict[str, dict], deck: dict,
-                 templates: Path, read: set[Path] | None = None, compiled: Path | None = None) -> None:
-    """read.html beside index.html, using the deck's images/ and lib/."""
-    renderer = SlideRenderer(manifest, reading=True)
+def render_reader(stacks: list[Stack], figures: Figures, *, deck: dict, templates: Path,
+                  compiled: Path | None = None) -> tuple[str, set[Path]]:
+    """read.html, which uses the deck's images/ and lib/; and the template files it read."""
+    read: set[Path] = set()
+    renderer = SlideRenderer(figures, reading=True)
     articles = "\n".join(_article(renderer, slide, number)
                          for number, slide in enumerate((s for stack in stacks for s in stack), start=1))
     env = environment(Path(templates).resolve(), read, autoescape=True, compiled=compiled)
     page = env.get_template(READER).render(deck=deck, slides=Markup(articles),
                                            code_css=Markup(highlight_css(".code")),
                                            scripts=(DATA_SCRIPT, *SCRIPTS), **page_colors())
-    atomic_write(out_dir / READER, page.encode())
+    return page, read
 
 
 def _article(renderer: SlideRenderer, slide: Slide, number: int) -> str:

@@ -27,13 +27,13 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from bdl_demo.deck.inline import without_links
-from bdl_demo.errors import BuildError
+from bdl_demo.errors import UserError
 
 FIGURE_SCHEME = "figure:"
 SLIDE_BREAK, STACK_BREAK = "--", "---"
 
 
-class SlideError(BuildError):
+class SlideError(UserError):
     """The talk's Markdown asks for something the build cannot show."""
 
 
@@ -113,7 +113,7 @@ def parse_talk(text: str, check_figure: Callable[[str], object] = lambda figure_
             for figure_id in slide.figures:
                 try:
                     check_figure(figure_id)
-                except BuildError as error:
+                except UserError as error:
                     raise SlideError(f'slide "{slide.title or "(untitled)"}": {error}') from None
     return stacks
 

@@ -1,5 +1,5 @@
-"""The talk: Markdown templates filled in by Jinja — numbers from the report, figures, layouts as
-macros, code listings from the real source — then parsed into the list of slides.
+"""Stage 6, the slides: Markdown templates filled in by Jinja — numbers from the report, figures,
+layouts as macros, code listings from the real source — then parsed into the list of slides.
 
 `templates/talk.md` is the outline; each model adds the sections of its kind
 (`templates/<kind>/<part>.md`), in the order of deck.toml.
@@ -10,20 +10,22 @@ import hashlib
 import math
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 import jinja2.ext
 
 from bdl_demo import numbers, palette
-from bdl_demo.deck.listing import calls_to, source_text
+from bdl_demo.deck.listing import source_text
 from bdl_demo.deck import words
-from bdl_demo.deck.slides import SlideError, Stack, parse_talk
-from bdl_demo.errors import BuildError
+from bdl_demo.deck.slides import Slide, SlideError, Stack, parse_talk
+from bdl_demo.errors import UserError
 from bdl_demo.files import check_input
 from bdl_demo.figures.registry import resolve
-from bdl_demo.model import learning
+from bdl_demo.deck import equations
 from bdl_demo.model.fit import FittedModel
+from bdl_demo.stages import stage
 
 TALK = "talk.md"
 _THIS_MODULE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
@@ -31,17 +33,39 @@ MACROS = "macros.md"
 COLORS = {"weight": palette.WEIGHT_COLOR, "bias": palette.BIAS_COLOR}
 
 
-class TalkError(BuildError):
+class TalkError(UserError):
     """A template cannot be filled in; the message is one line naming the file and line."""
 
 
-def render_talk(templates: Path, *, deck: dict, models: dict[str, FittedModel], report: dict,
-                read: set[Path] | None = None, compiled: Path | None = None) -> list[Stack]:
-    """The slides of the talk, in order, as stacks; a figure the build cannot make is an error.
+@dataclass
+class Talk:
+    """The slides of the talk, as stacks, and the template files they were made from."""
 
-    The template files it reads are added to `read`, if given; `compiled` keeps them compiled.
-    """
+    stacks: list[Stack]
+    files: set[Path] = field(default_factory=set)
+
+    @property
+    def slides(self) -> list[Slide]:
+        return [slide for stack in self.stacks for slide in stack]
+
+    @property
+    def figures(self) -> list[str]:
+        """The ids of the figures the slides show, each once, in the order they first appear."""
+        return list(dict.fromkeys(f for slide in self.slides for f in slide.figures))
+
+    @property
+    def interactive_figures(self) -> list[str]:
+        """The ids of the figures put inline for the deck's scripts, each once."""
+        return list(dict.fromkeys(f for slide in self.slides for f in slide.interactive_figures))
+
+
+@stage("slides")
+def render_talk(templates: Path, *, deck: dict, models: dict[str, FittedModel], report: dict,
+                compiled: Path | None = None) -> Talk:
+    """The slides of the talk, in order; a figure the build cannot make is an error.
+    `compiled` is where Jinja keeps the templates compiled."""
     templates = Path(templates).resolve()
+    read: set[Path] = set()
     env = environment(templates, read, compiled=compiled)
 
     def figure(figure_id: str) -> str:
@@ -55,29 +79,33 @@ def render_talk(templates: Path, *, deck: dict, models: dict[str, FittedModel], 
         return name if (templates / name).is_file() else None
 
     env.globals.update(
-        figure=figure, section=section, listing=source_text, listing_calls=calls_to,
-        latex=lambda net, priors=False, linked=False: net.latex(priors=priors, colors=COLORS, linked=linked),
-        loss_latex=lambda net: learning.loss_latex(net, COLORS),
-        update_latex=lambda net: learning.update_latex(net, COLORS),
-        backprop_latex=lambda net: learning.backprop_latex(net, COLORS),
+        figure=figure, section=section, listing=source_text,
+        latex=lambda net, priors=False, linked=False: equations.equation(net, priors=priors, colors=COLORS,
+                                                                         linked=linked),
+        loss_latex=lambda net: equations.loss_latex(net, COLORS),
+        update_latex=lambda net: equations.update_latex(net, COLORS),
+        backprop_latex=lambda net: equations.backprop_latex(net, COLORS),
         n_parameters=lambda net: sum(math.prod(m.shape) for m in net.matrices()),
+        n_units=lambda net: sum(net.widths),
+        n_weights=lambda net: sum(math.prod(m.shape) for m in net.matrices() if m.kind == "weight"),
         tex_W=rf"{{\color{{{palette.WEIGHT_COLOR}}}{{W}}}}", tex_b=rf"{{\color{{{palette.BIAS_COLOR}}}{{b}}}}")
     try:
         text = env.get_template(TALK).render(deck=deck, models=models, report=report, fits=report["fits"])
     except jinja2.TemplateSyntaxError as error:
         raise TalkError(f"{templates.name}/{error.name or error.filename}:{error.lineno}: {error.message}") from None
-    except BuildError as error:
+    except UserError as error:
         where, via = _where(error, templates)
         raise TalkError(f"{where}: {error}{via}") from None
     except Exception as error:
         where, via = _where(error, templates)
         raise TalkError(f"{where}: {_first_line(error)}{via}") from None
     try:
-        return parse_talk(text, check_figure=figure)
+        return Talk(parse_talk(text, check_figure=figure), read)
     except SlideError as error:
         raise TalkError(f"{templates.name}/{TALK}: {error}") from None
 
 
+@stage("settings")
 def check_templates(templates: Path, compiled: Path | None = None) -> None:
     """Compile every template now, so a syntax error stops the build before anything is fitted:
     the Markdown ones as Markdown, the pages (.html) with HTML escaping, as they are used."""

@@ -9,6 +9,7 @@ Slideshow metadata mirrors the deck (slides, slides below, fragments, speaker no
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -19,32 +20,28 @@ from bdl_demo.deck.slides import Block, Slide, Stack, plain_markdown
 from bdl_demo.files import atomic_write
 from bdl_demo.model.fit import FittedModel
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 # Where Markdown's text is not text: code blocks and spans, and math (Jupyter typesets it before Markdown).
 VERBATIM = re.compile(r"```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]+\$", re.DOTALL)
 
 SETUP = '''\
-import os
 from pathlib import Path
 
 from IPython.display import SVG
 
-import bdl_demo
-from bdl_demo.build.cache import Cache
-from bdl_demo.build.fitting import fit_all
-from bdl_demo.build.settings import load_settings
 from bdl_demo.figures import render, resolve
+from bdl_demo.pipeline import fitted_models
+from bdl_demo.results.cache import Cache
+from bdl_demo.settings.reading import load_settings
 
-# Work in the project folder: the fits `python build.py` made are cached in its .cache/.
-os.chdir(Path(bdl_demo.__file__).resolve().parent.parent)
-settings = load_settings({config})
-models = fit_all(settings, {quality}, {model_ids}, Cache())  # from the cache, or fitted if it is cold
+# The folder the deck was built in (from this notebook's folder): its settings and its cached fits.
+project = Path({project})
+settings = load_settings(project / {config})
+models = fitted_models(settings, {quality}, {model_ids}, Cache(project / {cache}))  # from the cache, or fitted if it is cold
 
 
 def show(figure_id):
     """Draw one figure of the deck from the fitted models."""
-    svg, meta = render(resolve(figure_id, models), models)
-    return SVG(svg)
+    return SVG(render(resolve(figure_id, models), models).svg)
 '''
 
 INTRO = """\
@@ -54,18 +51,19 @@ Every slide of the deck is a Markdown cell below, and every figure is followed b
 draws it from the fitted models (the `{quality}` profile). The figures shown were drawn when the
 deck was built; run the notebook to draw them again.
 
-It runs in a checkout of the project (`pip install -e .`); after `python build.py --quality {quality}`
+It runs where the deck was built, with bdl_demo installed; after `bdl-demo --quality {quality}`
 every fit comes from the cache, so nothing is refitted. `jupyter nbconvert --to slides deck.ipynb`
 turns it into a slideshow.
 """
 
 
 def write_notebook(out: Path, stacks: list[Stack], *, models: dict[str, FittedModel],
-                   figures: dict[str, dict], images_dir: Path, quality: str, config: Path) -> None:
+                   figures: dict[str, dict], images_dir: Path, quality: str, config: Path, cache: Path,
+                   deck_dir: Path) -> None:
     """slides/deck.ipynb: Markdown and figure cells per slide, with slideshow metadata."""
     title = stacks[0][0].title if stacks and stacks[0] else "The deck"
     cells = [_with_type(v4.new_markdown_cell(INTRO.format(title=as_text(title), quality=quality)), "skip"),
-             _with_type(v4.new_code_cell(setup_code(models, quality, config)), "skip")]
+             _with_type(v4.new_code_cell(setup_code(models, quality, config, cache, deck_dir)), "skip")]
     for stack in stacks:
         for number, slide in enumerate(stack):
             cells += slide_cells(slide, "slide" if number == 0 else "subslide", figures, Path(images_dir))
@@ -79,13 +77,21 @@ def write_notebook(out: Path, stacks: list[Stack], *, models: dict[str, FittedMo
     atomic_write(Path(out), nbformat.writes(notebook).encode())
 
 
-def setup_code(models: dict[str, FittedModel], quality: str, config: Path) -> str:
-    """The first code cell: load the settings and fits, and define `show`."""
-    config = Path(config).resolve()
-    if config.is_relative_to(PROJECT_ROOT):
-        config = config.relative_to(PROJECT_ROOT)  # the notebook works in the project folder
-    return SETUP.format(config=json.dumps(config.as_posix()), quality=json.dumps(quality),
-                        model_ids=json.dumps(list(models)))
+def setup_code(models: dict[str, FittedModel], quality: str, config: Path, cache: Path, deck_dir: Path,
+               project: Path | None = None) -> str:
+    """The first code cell: load the settings and fits, and define `show`. Paths inside the
+    project folder (where the build ran) are written relative to it, and the project relative to
+    the deck folder the notebook sits in, so the two can move together."""
+    project = Path(project or Path.cwd()).resolve()
+    return SETUP.format(project=json.dumps(Path(os.path.relpath(project, Path(deck_dir).resolve())).as_posix()),
+                        config=json.dumps(_inside(Path(config), project)), cache=json.dumps(_inside(Path(cache), project)),
+                        quality=json.dumps(quality), model_ids=json.dumps(list(models)))
+
+
+def _inside(path: Path, project: Path) -> str:
+    """The path relative to the project when it is inside it, else in full."""
+    path = path.resolve()
+    return (path.relative_to(project) if path.is_relative_to(project) else path).as_posix()
 
 
 def slide_cells(slide: Slide, kind: str, figures: dict[str, dict], images_dir: Path) -> list:

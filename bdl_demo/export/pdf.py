@@ -11,7 +11,7 @@ import re
 import shutil
 from pathlib import Path
 
-from bdl_demo.errors import BuildError
+from bdl_demo.errors import UserError
 from bdl_demo.files import atomic_write
 
 TIMEOUT_MS = 60_000  # for loading and laying out the print view; the deck prints in a few seconds
@@ -51,7 +51,7 @@ NOTES_UNDER_SLIDES = r"""(() => {
 })()"""
 
 
-class PdfError(BuildError):
+class PdfError(UserError):
     """The PDF cannot be made; the one-line message says what to do."""
 
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from bdl_demo.deck.assets import media_type
 from bdl_demo.files import atomic_write
-from bdl_demo.errors import BuildError
+from bdl_demo.errors import UserError
 
 MATH_PLUGIN = "lib/reveal.js/dist/plugin/math.js"
 # What that plugin loads from the deck's `katex.local` folder (lib/katex), in its order.
@@ -49,7 +49,7 @@ SVG_SAFE = " !$'()*+,-./:;<=>?@[\\]^_`{|}~"
 LOCAL_REFERENCE = re.compile(r"""\b(?:src|href)="(?!data:|#|https?:|mailto:)([^"]+)\"""")
 
 
-class StandaloneError(BuildError):
+class StandaloneError(UserError):
     """The one-file deck cannot be written; the one-line message names the missing piece."""
 
 

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import norm
 
 from bdl_demo import palette
-from bdl_demo.figures import common, style
+from bdl_demo.figures import style
 from bdl_demo.model.fit import FittedModel
 from bdl_demo.model.network import activate
 
@@ -88,7 +89,7 @@ def _slope_grid(model: FittedModel):
     b = float(model.fit.posterior_mean()["b1"].ravel()[0])
     sd = model.net.prior_sd("W1")
     w = np.linspace(-3 * sd, 3 * sd, 601)
-    prior = common.normal_pdf(w, sd)
+    prior = norm.pdf(w, 0, sd)
     residuals = y[None, :] - (w[:, None] * x[None, :] + b)
     log_likelihood = -0.5 * (residuals / model.net.noise_sd) ** 2
     likelihood = np.exp(log_likelihood.sum(axis=1) - log_likelihood.sum(axis=1).max())

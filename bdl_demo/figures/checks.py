@@ -6,6 +6,7 @@ Each figure says which uncertainty it shows (bdl_demo.model.uncertainty defines 
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import norm
 
 from bdl_demo import palette
 from bdl_demo.numbers import significant, tau_choice
@@ -126,7 +127,7 @@ def vi_against_mcmc(model: FittedModel):
         ax.plot(grid, common.kde(b, grid), color=palette.METHOD_COLORS["advi"], linewidth=3,
                 linestyle="--", label="ADVI", gid=f"advi-{row['parameter']}")
         if "exact_mean" in row:
-            ax.plot(grid, common.normal_pdf(grid, row["exact_sd"], row["exact_mean"]),
+            ax.plot(grid, norm.pdf(grid, row["exact_mean"], row["exact_sd"]),
                     color=palette.METHOD_COLORS["exact"], linewidth=1.5, linestyle=":", label="exact")
         ax.set_yticks([])
         ax.set_title(f"{_math(row['parameter'])}\nsd ADVI/NUTS {row['sd_ratio']:.2f}", fontsize=style.SMALL)
@@ -167,9 +168,9 @@ def more_data(model: FittedModel):
         top.set_title(f"n = {r['n']}: band {r['band_at_0']:.2f} wide at x = 0", loc="left", fontsize=style.SMALL)
         top.set(xticks=[], yticks=[])
         bottom = figure.add_axes((0.05 + k * width, 0.13, 0.82 * width, 0.26))
-        bottom.fill_between(slopes, common.normal_pdf(slopes, prior), color=palette.PRIOR_COLOR, alpha=0.35,
+        bottom.fill_between(slopes, norm.pdf(slopes, 0, prior), color=palette.PRIOR_COLOR, alpha=0.35,
                             linewidth=0)
-        bottom.plot(slopes, common.normal_pdf(slopes, np.sqrt(covariance[0, 0]), mean[0]),
+        bottom.plot(slopes, norm.pdf(slopes, mean[0], np.sqrt(covariance[0, 0])),
                     color=palette.WEIGHT_COLOR, linewidth=2.5, gid=f"slope-{r['n']}")
         bottom.set(yticks=[], xlabel=f"slope: sd {r['slope_sd']:.2f}")
     alt = ("The exact posterior of the linear model after " +
@@ -178,7 +179,7 @@ def more_data(model: FittedModel):
     return figure, alt
 
 
-def approximations(model: FittedModel):
+def doubt_maps(model: FittedModel):
     """The mutual information of each way to uncertainty over the plane, side by side, on one
     colour scale: where its networks disagree."""
     xs, ys, points = grid_over(model.data.X_train, 60)

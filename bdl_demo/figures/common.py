@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from bdl_demo.numbers import significant
+
 ELLIPSIS = None  # marks a collapsed run of rows, columns or nodes in a list of shown indices
+
+
+def parameter_id(array: str, index: tuple[int, ...]) -> str:
+    """The part of an SVG id that names the parameter a part shows: W1-0-3 in cell-W1-0-3, b2-1 in
+    edge ids such as bias-b2-1. The deck reads the parameter back from the id (bdl_demo.deck.inline)."""
+    return "-".join([array, *(str(i) for i in index)])
 
 
 def shown_indices(n: int, max_shown: int) -> list[int | None]:
@@ -18,25 +26,27 @@ def shown_indices(n: int, max_shown: int) -> list[int | None]:
     return [*range(head), ELLIPSIS, n - 1]
 
 
-def normal_pdf(x: np.ndarray, sd: float, mean: float = 0.0) -> np.ndarray:
-    """The density of N(mean, sd²): the prior on every weight and bias."""
-    return np.exp(-0.5 * ((x - mean) / sd) ** 2) / (sd * np.sqrt(2 * np.pi))
+def prior_words(net) -> str:
+    """The priors of a network in words, as figures name them: one phrase when weights and biases
+    share theirs."""
+    weight, bias = significant(net.weight_sd), significant(net.bias_sd)
+    weights = f"N(0, {weight}²/n_in)" if net.fan_in else f"N(0, {weight}²)"
+    if not net.fan_in and net.weight_sd == net.bias_sd:
+        return f"{weights} for every weight and bias"
+    return f"{weights} for weights, N(0, {bias}²) for biases"
 
 
 def kde(samples: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """A Gaussian kernel density estimate with Scott's bandwidth: a smooth histogram of the draws."""
+    """A smooth histogram of the draws on `grid`: SciPy's Gaussian kernel density estimate with
+    Scott's bandwidth. Draws that do not vary at all are one spike at their value."""
+    from scipy.stats import gaussian_kde
+
     samples = np.asarray(samples, dtype=float).ravel()
-    bandwidth = max(samples.std(ddof=1) * len(samples) ** (-1 / 5), 1e-3 * (np.ptp(grid) or 1.0))
-    z = (grid[:, None] - samples[None, :]) / bandwidth
-    return np.exp(-0.5 * z**2).sum(axis=1) / (len(samples) * bandwidth * np.sqrt(2 * np.pi))
+    if np.ptp(samples) == 0:
+        return np.where(np.isclose(grid, samples[0]), 1.0, 0.0)
+    return gaussian_kde(samples, bw_method="scott")(grid)
 
 
 def symmetric_range(draws: np.ndarray, prior_sd: float) -> float:
     """Half-width of a shared x-axis for densities: the prior's ±3 sd, widened if the posterior lies beyond."""
     return float(max(3.0 * prior_sd, 1.15 * np.quantile(np.abs(draws), 0.999)))
-
-
-def entropy(probabilities: np.ndarray) -> np.ndarray:
-    """Entropy of each predictive distribution in nats: 0 when sure, log K when clueless."""
-    p = np.clip(probabilities, 1e-12, 1.0)
-    return -(p * np.log(p)).sum(axis=-1)

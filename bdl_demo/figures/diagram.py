@@ -95,9 +95,9 @@ def _draw_edges(ax, positions, number, strength, halo):
     for j, target in targets:
         for i, source in sources:
             _edge(ax, source, target, strength[weight][i, j], halo[weight][i, j],
-                  palette.WEIGHT_COLOR, f"edge-{weight}-{i}-{j}")
+                  palette.WEIGHT_COLOR, f"edge-{common.parameter_id(weight, (i, j))}")
         _edge(ax, positions[("bias", number - 1)], target, strength[bias][j], halo[bias][j],
-              palette.BIAS_COLOR, f"bias-{bias}-{j}")
+              palette.BIAS_COLOR, f"bias-{common.parameter_id(bias, (j,))}")
 
 
 def _edge(ax, start, end, strength, halo, color, gid):

@@ -11,6 +11,7 @@ import numpy as np
 
 from bdl_demo import palette
 from bdl_demo.figures import interaction, style
+from bdl_demo.figures.drawing import Drawing
 from bdl_demo.figures.fitted import _ellipse
 from bdl_demo.model.exact import BAND, band_sd, linear_posterior
 from bdl_demo.model.fit import FittedModel
@@ -62,7 +63,7 @@ def explore_view(model: FittedModel):
     plane_ax.set(xlim=wlim, ylim=blim, xlabel="slope $w$", ylabel="intercept $b$")
     plane_ax.set_title("1 and 2 sd of the posterior", loc="left", fontsize=style.SMALL)
 
-    figure.interaction = {
+    explore = {
         "kind": "explore", "line": interaction.svg_transform(line_ax), "plane": interaction.svg_transform(plane_ax),
         "xlim": list(xlim), "ylim": list(ylim), "wlim": list(wlim), "blim": list(blim),
         "xs": [float(x) for x in xs],
@@ -74,4 +75,4 @@ def explore_view(model: FittedModel):
     alt = (f"The exact posterior of the linear model from its {len(y)} points: the band of 94 % of its "
            f"lines and its mean line over the data; beside it the 1- and 2-sd ellipses of slope and "
            f"intercept (mean {mean[0]:.2f}, {mean[1]:.2f}) and the true line's values.")
-    return figure, alt
+    return Drawing(figure, alt, explore)

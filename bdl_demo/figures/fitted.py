@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 
 from bdl_demo import palette
-from bdl_demo.figures import interaction, style
+from bdl_demo.figures import common, interaction, style
+from bdl_demo.figures.drawing import Drawing
 from bdl_demo.model.evaluation import MAP_DRAWS, grid_over
 from bdl_demo.model.exact import linear_posterior
 from bdl_demo.model.fit import FittedModel
-from bdl_demo.model.network import prior_words
 from bdl_demo.model.predictive import class_probabilities, outputs, per_class, subsample
 
 MAP_AXES = (0.14, 0.17, 0.59, 0.72)  # figure fractions; the same for every twin
@@ -56,11 +56,11 @@ def _line_fit(model: FittedModel, estimate: str):
         title = "posterior: a spread of lines"
     _scatter_line_data(ax, model)
     ax.set(xlim=(xs[0], xs[-1]), ylim=_line_ylim(model, mu_draws), xlabel="$x$", ylabel="$y$")
-    if estimate != "point":  # the player steps through the lines drawn faintly
-        figure.interaction = interaction.line_player(ax, xs, rows, straight=not model.net.hidden)
     ax.set_title(title, loc="left")
     ax.legend(loc="upper left", frameon=False)
-    return figure, _line_alt(model, estimate, mu_draws)
+    # The player steps through the lines drawn faintly.
+    player = interaction.line_player(ax, xs, rows, straight=not model.net.hidden) if estimate != "point" else None
+    return Drawing(figure, _line_alt(model, estimate, mu_draws), player)
 
 
 def _line_draws(model: FittedModel):
@@ -148,7 +148,7 @@ def _parameters_alt(model: FittedModel, estimate: str, mean, covariance) -> str:
     correlation = covariance[0, 1] / (sd[0] * sd[1])
     return (f"The same plane with {model.fit.n_draws} posterior draws as a cloud and the exact posterior's "
             f"1- and 2-sd ellipses: slope {mean[0]:.2f} ± {sd[0]:.2f}, intercept {mean[1]:.2f} ± {sd[1]:.2f}, "
-            f"their correlation {correlation:.2f}; priors {prior_words(model.net)}.")
+            f"their correlation {correlation:.2f}; priors {common.prior_words(model.net)}.")
 
 
 # --- classification -----------------------------------------------------------------------
@@ -162,7 +162,7 @@ def _class_map(model: FittedModel, estimate: str):
     net = model.net
     if estimate == "point":
         p1 = class_probabilities(net, model.fit.map, points)[:, 1].reshape(shape)
-        title = "point estimate (MAP)"
+        title, player = "point estimate (MAP)", None
     else:
         p1 = model.evaluation.grid_mean[:, 1].reshape(shape)
         few = subsample(model.fit.draws, N_LINES)
@@ -171,14 +171,14 @@ def _class_map(model: FittedModel, estimate: str):
             ax.contour(xs, ys, p, levels=[0.5], colors=[palette.BOUNDARY_COLOR], linewidths=0.8,
                        alpha=0.3)
         ax.set(xlim=(xs[0], xs[-1]), ylim=(ys[0], ys[-1]))
-        figure.interaction = interaction.boundary_player(ax, model, few, xs, ys, boundaries)
+        player = interaction.boundary_player(ax, model, few, xs, ys, boundaries)
         title = "posterior mean"
     image = _probability_image(ax, xs, ys, p1)
     ax.contour(xs, ys, p1, levels=[0.5], colors=[palette.BOUNDARY_COLOR], linewidths=3)
     _finish_map(ax, model, title)
     bar = figure.colorbar(image, cax=cax)
     bar.set_label(f"p({model.data.class_names[1]})")
-    return figure, _map_alt(model, estimate)
+    return Drawing(figure, _map_alt(model, estimate), player)
 
 
 def uncertainty_map(model: FittedModel):
@@ -194,7 +194,7 @@ def uncertainty_map(model: FittedModel):
                linewidths=2, linestyles="dashed")
     _finish_map(ax, model, "posterior uncertainty")
     ax.set(xlim=(xs[0], xs[-1]), ylim=(ys[0], ys[-1]))
-    figure.interaction = interaction.probe(ax, model)
+    probe = interaction.probe(ax, model)
     bar = figure.colorbar(image, cax=cax)
     bar.set_label(f"sd of p({model.data.class_names[1]}) over draws")
     high = float(sd[:, 1].max())
@@ -202,7 +202,7 @@ def uncertainty_map(model: FittedModel):
            f"deviation across {min(MAP_DRAWS, model.fit.n_draws)} posterior draws of the probability "
            f"of {model.data.class_names[1]}, near 0 far inside each class and up to {high:.2f} along "
            f"the decision boundary and away from the data; the dashed line is the posterior-mean boundary.")
-    return figure, alt
+    return Drawing(figure, alt, probe)
 
 
 def _map_figure():

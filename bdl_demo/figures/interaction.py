@@ -1,6 +1,6 @@
-"""What the deck's scripts need to answer a pointer, computed at build time from the fits and
-cached with the figure it belongs to: every parameter's MAP and posterior, each posterior draw's
-line or boundary in the figure's own SVG coordinates, p(class) over the draws across the plane.
+"""What the deck's scripts need to make a figure respond, computed at build time from the fits and
+cached with the figure it belongs to: each posterior draw's line or boundary in the figure's own
+SVG coordinates (and its weights, for the diagram), p(class) over the draws across the plane.
 
 matplotlib's SVG is in points (72 per inch) with y downwards; `svg_transform` gives the map from
 an axes' data coordinates to those units, so a script can draw in the figure or read a click.
@@ -8,7 +8,6 @@ an axes' data coordinates to those units, so a script can draw in the figure or 
 from __future__ import annotations
 
 import itertools
-import json
 
 import contourpy
 import numpy as np
@@ -17,33 +16,13 @@ from bdl_demo.figures import common
 from bdl_demo.model.evaluation import grid_over
 from bdl_demo.model.predictive import class_probabilities, draw_probabilities
 from bdl_demo.model.fit import FittedModel
+from bdl_demo.model.network import entry_name
+from bdl_demo.numbers import compact, compact_list
 
-DENSITY_POINTS = 30  # per parameter's density curve in the panel
 SHOWN = (4, 5, 8)  # the most rows, cells and nodes a figure shows along one dimension
 PROBE_GRID = 31  # probe points along each side of the plane
 PROBE_DRAWS = 200
 PROBE_BINS = 10
-
-
-def parameter_summaries(model: FittedModel):
-    """Per parameter a figure shows (W1[0,3], b2[1], …): its MAP value and posterior summary; per
-    array (W1, …): its shape and prior sd."""
-    fit, net = model.fit, model.net
-    summaries = {}
-    for m in net.matrices():
-        draws = fit.draws[m.name].reshape(fit.n_draws, *m.shape)
-        summaries[m.name] = {"shape": list(m.shape), "prior_sd": model.prior_net.prior_sd(m.name), "kind": m.kind}
-        for index in shown_entries(m.shape):
-            values = draws[(slice(None), *index)]
-            low, high = np.quantile(values, [0.05, 0.95])
-            grid = np.linspace(values.min(), values.max(), DENSITY_POINTS) if np.ptp(values) > 0 else values[:1]
-            summaries[entry_name(m.name, index)] = {
-                "map": _round(fit.map[m.name][index]), "mean": _round(values.mean()),
-                "sd": _round(values.std(ddof=1)), "q05": _round(low), "q95": _round(high),
-                "density": [_rounded(grid), _rounded(common.kde(values, grid))]}
-    data = {"model": model.id, "title": model.title, "method": fit.method, "parameters": summaries}
-    alt = f"The MAP and posterior summary of the parameters the figures of the {model.id} model show."
-    return json.dumps(data, separators=(",", ":")).encode(), alt
 
 
 def shown_entries(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
@@ -53,19 +32,14 @@ def shown_entries(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
     return list(itertools.product(*axes))
 
 
-def entry_name(name: str, index: tuple[int, ...]) -> str:
-    """W1[0,3] for a weight, b2[1] for a bias: how the deck names one parameter."""
-    return f"{name}[{','.join(map(str, index))}]"
-
-
 def svg_transform(ax) -> list[float]:
     """[sx, tx, sy, ty] with SVG x = sx·x + tx and SVG y = sy·y + ty for the axes' data (x, y)."""
     figure = ax.figure
     scale = 72 / figure.dpi
     height = figure.get_size_inches()[1] * 72
     (x0, y0), (x1, y1) = ax.transData.transform([(0.0, 0.0), (1.0, 1.0)])
-    return [_round((x1 - x0) * scale, 8), _round(x0 * scale, 8),
-            _round(-(y1 - y0) * scale, 8), _round(height - y0 * scale, 8)]
+    return [compact((x1 - x0) * scale, 8), compact(x0 * scale, 8),
+            compact(-(y1 - y0) * scale, 8), compact(height - y0 * scale, 8)]
 
 
 def path_data(transform: list[float], curves: list[np.ndarray]) -> str:
@@ -97,8 +71,8 @@ def boundary_player(ax, model: FittedModel, few: dict[str, np.ndarray], xs, ys, 
     data = {"kind": "player", "paths": paths}
     if model.net.hidden:
         from bdl_demo.figures.diagram import EDGE_WIDTH, edge_scale
-        data["edges"] = {"scale": _round(edge_scale(model)), "width": list(EDGE_WIDTH)}
-        data["draws"] = {entry_name(m.name, index): _rounded(few[m.name][(slice(None), *index)])
+        data["edges"] = {"scale": compact(edge_scale(model)), "width": list(EDGE_WIDTH)}
+        data["draws"] = {entry_name(m.name, index): compact_list(few[m.name][(slice(None), *index)])
                          for m in model.net.matrices() for index in shown_entries(m.shape)}
     return data
 
@@ -111,14 +85,6 @@ def probe(ax, model: FittedModel) -> dict:
     edges = np.linspace(0, 1, PROBE_BINS + 1)
     counts = [np.histogram(column, bins=edges)[0].tolist() for column in draws.T]
     at_map = class_probabilities(model.net, model.fit.map, points)[:, 1]
-    return {"kind": "probe", "transform": svg_transform(ax), "xs": _rounded(xs), "ys": _rounded(ys),
-            "draws": int(draws.shape[0]), "counts": counts, "map": _rounded(at_map, 3),
-            "mean": _rounded(draws.mean(axis=0), 3), "classes": list(model.data.class_names)}
-
-
-def _round(value, digits: int = 4) -> float:
-    return float(f"{float(value):.{digits}g}")
-
-
-def _rounded(values, digits: int = 4) -> list[float]:
-    return [_round(v, digits) for v in np.ravel(values)]
+    return {"kind": "probe", "transform": svg_transform(ax), "xs": compact_list(xs), "ys": compact_list(ys),
+            "draws": int(draws.shape[0]), "counts": counts, "map": compact_list(at_map, 3),
+            "mean": compact_list(draws.mean(axis=0), 3), "classes": list(model.data.class_names)}

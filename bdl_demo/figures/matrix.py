@@ -7,6 +7,7 @@ twin, the same cell shows that parameter's posterior density with the prior fain
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import norm
 from matplotlib import patheffects
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
@@ -14,7 +15,6 @@ from bdl_demo import palette
 from bdl_demo.figures import common, style
 from bdl_demo.model.predictive import subsample
 from bdl_demo.model.fit import FittedModel
-from bdl_demo.model.network import prior_words
 
 MAX_CELLS = 5  # across; wider dimensions show their first cells, "…" and the last
 MAX_ROWS = 4  # down, so three stacked layers keep cells tall enough for slide-sized numbers
@@ -147,7 +147,7 @@ def _parameter_block(ax, name, values, estimate, rows, cols, x, top, cw, ch, pri
             if i is common.ELLIPSIS or j is common.ELLIPSIS:
                 _ellipsis(ax, cell_x + cw / 2, cell_y + ch / 2, i, j)
                 continue
-            gid = f"{name}-{j}" if is_bias else f"{name}-{i}-{j}"
+            gid = common.parameter_id(name, (j,) if is_bias else (i, j))
             ax.add_patch(Rectangle((cell_x, cell_y), cw, ch, facecolor="white", edgecolor=color,
                                    linewidth=1.0, gid=f"cell-{gid}"))
             entry = array[..., i, j]
@@ -175,7 +175,7 @@ def _density(ax, draws, prior_sd, half_range, x, y, cw, ch, color, gid):
     """One parameter's posterior density (solid) over its prior (faint), scaled into a cell, with
     its mean ± sd written over it where the point twin writes the MAP value."""
     grid = np.linspace(-half_range, half_range, 60)
-    posterior, prior = common.kde(draws, grid), common.normal_pdf(grid, prior_sd)
+    posterior, prior = common.kde(draws, grid), norm.pdf(grid, 0, prior_sd)
     pad_x, pad_y = 0.06 * cw, 0.12 * ch
     scale = (ch - 2 * pad_y) / max(posterior.max(), prior.max())
     xs = x + pad_x + (grid + half_range) / (2 * half_range) * (cw - 2 * pad_x)
@@ -204,7 +204,7 @@ def _footer(model: FittedModel, estimate: str, half_range: float | None, numbers
 
 def _priors(net) -> str:
     """The priors in words, as the equation writes them."""
-    return prior_words(net)
+    return common.prior_words(net)
 
 
 def _alt(model: FittedModel, estimate: str) -> str:

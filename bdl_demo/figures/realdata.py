@@ -12,7 +12,8 @@ from matplotlib.colors import to_rgba
 from matplotlib.patches import Patch
 
 from bdl_demo import palette
-from bdl_demo.figures import common, style
+from bdl_demo.figures import style
+from bdl_demo.model import uncertainty
 from bdl_demo.model.evaluation import accuracy
 from bdl_demo.model.fit import FittedModel
 
@@ -246,7 +247,7 @@ def least_sure(model: FittedModel):
     """The test examples with the most uncertain predictions, each with its predictive distribution."""
     mean, sd = model.evaluation.test_mean, model.evaluation.test_sd
     data = model.data
-    unsure = np.argsort(-common.entropy(mean), kind="stable")[:N_UNSURE]
+    unsure = np.argsort(-uncertainty.entropy(mean), kind="stable")[:N_UNSURE]
     figure = style.new_figure(style.FULL)
     width = 0.94 / N_UNSURE
     # Class names go under the bars when they fit there (digits' "0"…"9"), else their numbers.

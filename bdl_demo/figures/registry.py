@@ -12,21 +12,21 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, NamedTuple
 
-from bdl_demo.errors import BuildError
+from bdl_demo.errors import UserError
 from bdl_demo.model.fit import FittedModel
 
 PACKAGE = "bdl_demo.figures"
 SHARED = "basics"  # the id prefix of figures that belong to no model
 # Modules every figure's pixels depend on, besides its own module.
-SHARED_MODULES = ("bdl_demo.palette", "bdl_demo.model.network", "bdl_demo.model.evaluation",
+SHARED_MODULES = ("bdl_demo.palette", "bdl_demo.numbers", "bdl_demo.model.network", "bdl_demo.model.evaluation",
                   "bdl_demo.model.predictive",
-                  f"{PACKAGE}.style", f"{PACKAGE}.common", f"{PACKAGE}.interaction")
+                  f"{PACKAGE}.style", f"{PACKAGE}.common", f"{PACKAGE}.interaction", f"{PACKAGE}.drawing")
 ESTIMATES = ("point", "posterior")
 
 
-class FigureError(BuildError):
+class FigureError(UserError):
     """The slides ask for a figure the build cannot make."""
 
 
@@ -91,7 +91,7 @@ VIEWS = {
                        lambda m: m.fit.method == "nuts" and "advi" in m.companions, "NUTS and ADVI fits"),
     "more-data": View("checks.more_data", _single, lambda m: _simple_regression(m) and bool(m.data.truth),
                       "a linear regression on made-up data"),
-    "approximations": View("checks.approximations", _single,
+    "doubt": View("checks.doubt_maps", _single,
                            lambda m: m.on_a_plane and m.kind != "regression" and len(m.companions) > 1,
                            "a classifier on a plane fitted several ways"),
     "prior-precision": View("checks.prior_precision", _single,
@@ -99,7 +99,6 @@ VIEWS = {
                             "a Laplace posterior of a classifier"),
     "learning": View("checks.map_loss", _single, lambda m: bool(m.fit.diagnostics.get("map_loss")),
                      "a MAP whose steps were recorded"),
-    "parameters": View("interaction.parameter_summaries", _single),
     "explore": View("explore.explore_view", _single, lambda m: _simple_regression(m) and bool(m.data.truth),
                     "a linear regression on made-up data"),
     "units": View("realdata.unit_weights", _single, lambda m: bool(m.data.image_shape and m.net.hidden),
@@ -109,12 +108,17 @@ BASICS = {"activations": ("basics.activations", ()),
           "qr": ("qr.follow_along", ("url",))}  # the figure, and what of the [deck] settings it shows
 
 
+def model_of(figure_id: str) -> str:
+    """The id of the model a figure shows (or SHARED, for the basics): its id's first part."""
+    return figure_id.partition("-")[0]
+
+
 def resolve(figure_id: str, models: dict[str, FittedModel], deck: dict | None = None) -> FigureSpec:
     """What draws the figure `figure_id`; FigureError saying why if no figure of that id can be made.
 
     `deck` holds the [deck] settings, which some of the basics show (the QR code shows the url).
     """
-    owner, _, rest = figure_id.partition("-")
+    owner, rest = model_of(figure_id), figure_id.partition("-")[2]
     if owner == SHARED and rest in BASICS:
         drawn_by, needs = BASICS[rest]
         options = {key: (deck or {}).get(key) for key in needs}
@@ -142,29 +146,35 @@ def resolve(figure_id: str, models: dict[str, FittedModel], deck: dict | None = 
     raise FigureError(f"no figure {figure_id!r}: the views of {owner} are {views}")
 
 
-def render(spec: FigureSpec, models: dict[str, FittedModel]) -> tuple[bytes, dict]:
-    """Draw one figure: its SVG bytes, and its metadata (alt text and size on the slide in px)."""
+class Rendered(NamedTuple):
+    """A figure as the build keeps it: SVG, metadata (alt text, size on the slide in px) and
+    interaction data (None for a figure that does not respond)."""
+
+    svg: bytes
+    meta: dict
+    interaction: dict | None
+
+
+def render(spec: FigureSpec, models: dict[str, FittedModel]) -> Rendered:
+    """Draw one figure: its SVG bytes, its metadata (alt text and size on the slide in px), and
+    what the deck's scripts need to make it respond (None for a figure that does not)."""
     from threadpoolctl import threadpool_limits
 
     from bdl_demo.figures import style
+    from bdl_demo.figures.drawing import Drawing
 
     draw = getattr(importlib.import_module(f"{PACKAGE}.{spec.module}"), spec.function)
     arguments = [models[spec.model]] if spec.model else []
     # Stacked small matrix products run many times slower with several BLAS threads.
     with threadpool_limits(limits=1, user_api="blas"), style.slide_style():
-        figure, alt = draw(*arguments, **spec.options)
-        if isinstance(figure, bytes):  # made by other means: SVG by segno (the QR code), or data
-            is_svg = figure.lstrip().startswith((b"<?xml", b"<svg"))
-            return figure, {"alt": alt, "format": "svg" if is_svg else "json", **(svg_size(figure) if is_svg else {})}
-        interaction = getattr(figure, "interaction", None)  # what the deck's scripts need to make it respond
+        figure, alt, interaction = Drawing(*draw(*arguments, **spec.options))
+        if isinstance(figure, bytes):  # SVG made by other means: the QR code, by segno
+            return Rendered(figure, {"alt": alt, **svg_size(figure)}, interaction)
         if not interaction:  # a responding figure's coordinates stay as drawn
             style.fit_inside(figure)
         data = style.svg_bytes(figure)
     width, height = (round(v * style.PX_PER_INCH) for v in figure.get_size_inches())
-    meta = {"alt": alt, "width": width, "height": height}
-    if interaction:
-        meta["interaction"] = interaction
-    return data, meta
+    return Rendered(data, {"alt": alt, "width": width, "height": height}, interaction)
 
 
 def svg_size(svg: bytes) -> dict:

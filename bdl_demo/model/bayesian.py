@@ -1,6 +1,7 @@
 """The Bayesian model of a network, in PyMC: a prior on every weight and bias, then the likelihood.
 
-This is the code the deck shows on its PyMC slide.
+`bayesian_network` is the code the deck shows on its PyMC slide: the loop of `Network.forward`,
+with the same names, where each W and b is now a random variable.
 """
 import numpy as np
 import pymc as pm
@@ -17,26 +18,35 @@ ACTIVATIONS = {  # the symbolic twins of network.ACTIVATIONS
 }
 
 
-def bayesian_network(net: Network, X, y, initvals=None, total_size=None) -> pm.Model:
-    """A Normal prior on every weight and bias, then the likelihood of the observed y.
-
-    X and y may be minibatches; total_size is then the number of rows in all the data.
-    """
-    start = initvals or {}
+def bayesian_network(net: Network, X, y) -> pm.Model:
+    """The network with a Normal prior on every weight and bias, and the likelihood of the data."""
     with pm.Model() as model:
         Z = X
-        for n, (layer, n_in) in enumerate(zip(net.layers, net.widths), start=1):
-            W = pm.Normal(f"W{n}", 0, net.prior_sd(f"W{n}"), shape=(n_in, layer.width), initval=start.get(f"W{n}"))
-            b = pm.Normal(f"b{n}", 0, net.prior_sd(f"b{n}"), shape=layer.width, initval=start.get(f"b{n}"))
-            Z = ACTIVATIONS[layer.activation](Z @ W + b)
+        for n, layer in enumerate(net.layers, start=1):
+            W = pm.Normal(f"W{n}", mu=0, sigma=net.prior_sd(f"W{n}"), shape=(net.widths[n - 1], layer.width))
+            b = pm.Normal(f"b{n}", mu=0, sigma=net.prior_sd(f"b{n}"), shape=layer.width)
+            Z = ACTIVATIONS[layer.activation](Z @ W + b[..., None, :])
 
-        if net.likelihood == "normal":  # one output: the mean of y
-            pm.Normal("y", mu=Z[:, 0], sigma=net.noise_sd, observed=y, total_size=total_size)
-        elif net.likelihood == "bernoulli":  # one output: the probability of class 1
-            pm.Bernoulli("y", p=Z[:, 0], observed=y, total_size=total_size)
-        else:  # one output per class: the class probabilities
-            pm.Categorical("y", p=Z, observed=y, total_size=total_size)
+        if net.likelihood == "normal":  # y is a number: the one output is its mean
+            pm.Normal("y", mu=Z[:, 0], sigma=net.noise_sd, observed=y)
+        elif net.likelihood == "bernoulli":  # y is 0 or 1: the one output is p(y = 1)
+            pm.Bernoulli("y", p=Z[:, 0], observed=y)
+        else:  # y is a class: one output per class, its probability
+            pm.Categorical("y", p=Z, observed=y)
     return model
+
+
+def minibatched(model: pm.Model, total_size: int) -> pm.Model:
+    """The same model built on a minibatch of the data, its likelihood scaled up as if each batch
+    were all `total_size` rows (what `total_size=` on the observed variable would do)."""
+    from pymc.model.fgraph import ModelObservedRV, fgraph_from_model, model_from_fgraph
+    from pymc.variational.minibatch_rv import create_minibatch_rv
+
+    graph, _ = fgraph_from_model(model)
+    for node in [node for node in graph.apply_nodes if isinstance(node.op, ModelObservedRV)]:
+        observed = node.inputs[0]
+        graph.replace(observed, create_minibatch_rv(observed, total_size), import_missing=True)
+    return model_from_fgraph(graph, mutate_fgraph=True)
 
 
 def random_initvals(net: Network, seed: int) -> dict[str, np.ndarray]:

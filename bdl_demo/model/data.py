@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from bdl_demo.errors import BuildError
+from bdl_demo.errors import UserError
 
 COVTYPE_CLASSES = (
     "spruce/fir", "lodgepole pine", "ponderosa pine", "cottonwood/willow",
@@ -24,7 +24,7 @@ COVTYPE_CLASSES = (
 )
 
 
-class DataError(BuildError):
+class DataError(UserError):
     """A data set cannot be loaded; the message says how to fix it."""
 
 

@@ -19,7 +19,7 @@ from bdl_demo.model import uncertainty
 from bdl_demo.model.exact import compare_linear, linear_posterior, more_data
 from bdl_demo.model.fit import Fit, FittedModel
 from bdl_demo.model.laplace import SWEEP, Laplace, unflatten
-from bdl_demo.model.network import Network
+from bdl_demo.model.network import Network, entry_name
 from bdl_demo.model.predictive import (class_probabilities, outputs, per_class,
                                        predictive_summary, subsample)
 
@@ -70,7 +70,7 @@ def evaluate(model: FittedModel) -> Evaluation:
                for method, other in model.companions.items()}
     if "advi" in model.companions and fit.method == "nuts":
         checks["vi_vs_mcmc"] = vi_vs_mcmc(model, model.companions["advi"])
-    checks["approximations"] = {"posterior": {"method": fit.method, "seconds": fit.seconds, "draws": fit.n_draws}} | {
+    checks["methods"] = {"posterior": {"method": fit.method, "seconds": fit.seconds, "draws": fit.n_draws}} | {
         method: {"method": method, "seconds": other.seconds, "draws": other.n_draws}
         for method, other in model.companions.items()}
     if model.kind == "regression":
@@ -214,7 +214,7 @@ def vi_vs_mcmc(model: FittedModel, advi: Fit) -> dict:
         exact = iter(zip(mean, np.sqrt(np.diag(covariance))))
     for m in net.matrices():
         for index in np.ndindex(m.shape):
-            row = {"parameter": f"{m.name}[{','.join(map(str, index))}]",
+            row = {"parameter": entry_name(m.name, index),
                    "nuts_mean": float(nuts.draws[m.name][(slice(None), *index)].mean()),
                    "nuts_sd": float(nuts.draws[m.name][(slice(None), *index)].std(ddof=1)),
                    "advi_mean": float(advi.draws[m.name][(slice(None), *index)].mean()),

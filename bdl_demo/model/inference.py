@@ -4,7 +4,7 @@ Three ways to the posterior, each starting from the same MAP:
 - NUTS samples it (the reference, affordable for the small models);
 - mean-field ADVI fits an independent Normal per parameter by optimisation, started at the MAP;
 - Laplace fits a Normal around the MAP from the curvature there (bdl_demo.model.laplace);
-and two cheaper stand-ins for it, MC dropout and a deep ensemble (bdl_demo.model.alternatives).
+and two cheaper stand-ins for it, MC dropout and a deep ensemble (bdl_demo.model.companions).
 Every run is seeded, and every run says whether it converged.
 """
 from __future__ import annotations
@@ -19,8 +19,7 @@ from bdl_demo.model.fit import Fit
 from bdl_demo.model.map_estimate import find_map
 from bdl_demo.model.network import Network
 
-POSTERIORS = ("nuts", "advi", "laplace")
-METHODS = (*POSTERIORS, "dropout", "ensemble")
+POSTERIORS = ("nuts", "advi", "laplace")  # the ways to the posterior a model can be shown with
 MC_SAMPLES = 30  # draws per ADVI step to estimate the gradient: Adam's last steps wander less
 
 
@@ -34,10 +33,10 @@ def infer(net: Network, data: Dataset, *, method: str, draws: int, tune: int, ch
 
     start = time.perf_counter()
     y = targets(net, data.y_train)
-    initvals = random_initvals(net, seed) if net.hidden else None
-    model = bayesian_network(net, data.X_train, y, initvals=initvals)
+    model = bayesian_network(net, data.X_train, y)
     # Every posterior here starts from the MAP; the stand-ins train their own networks.
-    map_estimate, diagnostics = find_map(model, net, seed) if method in POSTERIORS else ({}, {})
+    start_at = random_initvals(net, seed) if net.hidden else None
+    map_estimate, diagnostics = find_map(model, net, seed, start_at) if method in POSTERIORS else ({}, {})
     if method == "nuts":
         posterior, checks, loss = _nuts(model, net, draws, tune, chains, seed, progressbar)
     elif method == "advi":
@@ -51,16 +50,15 @@ def infer(net: Network, data: Dataset, *, method: str, draws: int, tune: int, ch
         sd, curvature = unflatten(net, approximation.posterior_sd(checks["tau"])), approximation.to_arrays()
         loss = None
     elif method == "dropout":
-        from bdl_demo.model.alternatives import mc_dropout
+        from bdl_demo.model.companions import mc_dropout
 
         posterior, checks, loss = mc_dropout(net, data.X_train, y, rate=dropout_rate, passes=min(draws, 100),
                                              iterations=advi_iterations, learning_rate=learning_rate,
                                              batch_size=batch_size, seed=seed)
     else:
-        from bdl_demo.model.alternatives import ensemble
+        from bdl_demo.model.companions import ensemble
 
-        posterior, checks = ensemble(lambda start: bayesian_network(net, data.X_train, y, initvals=start), net,
-                                     members=ensemble_size, seed=seed)
+        posterior, checks = ensemble(model, net, members=ensemble_size, seed=seed)
         loss = None
     return Fit(method, key, map_estimate, posterior, diagnostics | checks,
                seconds=time.perf_counter() - start, cached=False, loss=loss,
@@ -72,14 +70,33 @@ def targets(net: Network, y: np.ndarray) -> np.ndarray:
     return y.astype(float) if net.likelihood == "normal" else y.astype(np.int32)
 
 
-def _nuts(model, net, draws, tune, chains, seed, progressbar):
-    """Sample with NUTS, one chain after another (deterministic, and no process start-up)."""
-    import arviz as az
+def sample_nuts(model, draws: int, tune: int, chains: int, seed: int, progressbar: bool = False):
+    """Sample the posterior with NUTS, one chain after another (the same draws every time)."""
     import pymc as pm
 
     with model:
-        idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=1, random_seed=seed,
-                          progressbar=progressbar, compute_convergence_checks=False)
+        return pm.sample(draws=draws, tune=tune, chains=chains, cores=1, random_seed=seed,
+                         progressbar=progressbar, compute_convergence_checks=False)
+
+
+def fit_advi(model, start: dict, iterations: int, learning_rate: float, seed: int,
+             draws_per_step: int = 1, progressbar: bool = False):
+    """Fit an independent Normal to every parameter by stochastic optimisation (mean-field ADVI),
+    from the MAP with a small spread; each step's gradient averages `draws_per_step` draws."""
+    import pymc as pm
+
+    spread = {name: np.full(np.size(value), 0.05) for name, value in start.items()}
+    with model:
+        return pm.fit(iterations, method="advi", start=start, start_sigma=spread, obj_n_mc=draws_per_step,
+                      obj_optimizer=pm.adam(learning_rate=learning_rate), random_seed=seed,
+                      progressbar=progressbar)
+
+
+def _nuts(model, net, draws, tune, chains, seed, progressbar):
+    """NUTS's draws of every parameter and its checks: R̂, bulk ESS, divergences."""
+    import arviz as az
+
+    idata = sample_nuts(model, draws, tune, chains, seed, progressbar)
     names = [m.name for m in net.matrices()]
     posterior = {name: _flatten_chains(idata.posterior[name].values) for name in names}
     diagnostics = {
@@ -96,20 +113,16 @@ def _advi(full_model, net, X, y, map_estimate, draws, iterations, learning_rate,
     batch_size > 0, else on the full data."""
     import pymc as pm
 
-    from bdl_demo.model.bayesian import bayesian_network
+    from bdl_demo.model.bayesian import bayesian_network, minibatched
 
     samples = 1 if net.hidden else MC_SAMPLES  # where ADVI is set against the exact answer it must be precise
     if 0 < batch_size < len(y):
         X_batch, y_batch = pm.Minibatch(X, y, batch_size=batch_size)
-        model = bayesian_network(net, X_batch, y_batch, total_size=len(y))
+        model = minibatched(bayesian_network(net, X_batch, y_batch), total_size=len(y))
         samples = 1  # PyMC 5.28 cannot draw several gradient samples on minibatches (scan RNG)
     else:
         model = full_model
-    spread = {name: np.full(value.size, 0.05) for name, value in map_estimate.items()}
-    with model:
-        approximation = pm.fit(iterations, method="advi", start=map_estimate, start_sigma=spread,
-                               obj_optimizer=pm.adam(learning_rate=learning_rate), obj_n_mc=samples,
-                               random_seed=seed, progressbar=progressbar)
+    approximation = fit_advi(model, map_estimate, iterations, learning_rate, seed, samples, progressbar)
     posterior = _mean_field_draws(approximation, draws, seed)
     loss = np.asarray(approximation.hist, dtype=float)
     return posterior, advi_checks(loss, iterations), loss

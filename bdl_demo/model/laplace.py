@@ -135,8 +135,8 @@ def choose_tau_on_held_out(net: Network, X: np.ndarray, y: np.ndarray, seed: int
     from bdl_demo.model.map_estimate import find_map
 
     held = _held_out(y, seed)
-    model = bayesian_network(net, X[~held], y[~held], initvals=random_initvals(net, seed) if net.hidden else None)
-    estimate, _ = find_map(model, net, seed)
+    model = bayesian_network(net, X[~held], y[~held])
+    estimate, _ = find_map(model, net, seed, start=random_initvals(net, seed) if net.hidden else None)
     approximation = Laplace.at(net, X[~held], y[~held], estimate)
     limit = (1 + TOLERANCE) * predictive_nll(net, estimate, None, X[held], y[held])
     curve = {}
@@ -179,12 +179,12 @@ def log_likelihood(net: Network, params: dict, X: np.ndarray, y: np.ndarray) -> 
     from scipy.stats import norm
 
     from bdl_demo.model.predictive import per_class
+    from bdl_demo.model.uncertainty import log_likelihoods
 
     out = net.forward(params, X)
     if net.likelihood == "normal":
         return float(norm.logpdf(y, out[:, 0], net.noise_sd).sum())
-    p = per_class(net, out)
-    return float(np.log(np.clip(p[np.arange(len(y)), y], 1e-300, 1.0)).sum())
+    return float(log_likelihoods(per_class(net, out), y).sum())
 
 
 def prior_scale(net: Network) -> np.ndarray:

@@ -1,7 +1,9 @@
 """One network description; linear regression, logistic regression and deep nets are instances.
 
-Every view in the deck — the equation, the matrices, the neural diagram and the PyMC model —
-is derived from a `Network`, so a change of width, activation or prior shows up everywhere.
+A `Network` is the mathematics: its layers, its priors, its forward pass (and the same pass
+linearised around a point). Every view of the deck — the equation, the matrices, the neural
+diagram — and the PyMC model are derived from it, so a change of width, activation or prior shows
+up everywhere.
 """
 from __future__ import annotations
 
@@ -31,7 +33,6 @@ SLOPES = {  # each hidden activation's derivative, as a function of its input z
     "relu": lambda z: (z > 0).astype(float),
 }
 HIDDEN_ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu")
-LETTER = {"weight": "W", "bias": "b"}  # how each kind of parameter is written: W_1, b_1
 
 
 def activate(name: str, z: np.ndarray) -> np.ndarray:
@@ -39,6 +40,12 @@ def activate(name: str, z: np.ndarray) -> np.ndarray:
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; use one of {', '.join(ACTIVATIONS)}")
     return ACTIVATIONS[name](z)
+
+
+def entry_name(array: str, index: tuple[int, ...]) -> str:
+    """How one weight or bias is named, everywhere: W1[0,3] is row 0, column 3 of W1; b2[1] is
+    entry 1 of b2."""
+    return f"{array}[{','.join(str(i) for i in index)}]"
 
 
 @dataclass(frozen=True)
@@ -57,26 +64,6 @@ class Matrix:
     kind: str  # "weight" or "bias"
     layer: int
     shape: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Node:
-    """A unit in the neural diagram: layer 0 is the input layer."""
-
-    id: str
-    layer: int
-    index: int
-
-
-@dataclass(frozen=True)
-class Edge:
-    """A weight connecting unit `source` to unit `target`, i.e. entry W[i, j] of its layer."""
-
-    source: str
-    target: str
-    parameter: str
-    i: int
-    j: int
 
 
 @dataclass(frozen=True)
@@ -141,16 +128,14 @@ class Network:
         return result
 
     def forward(self, params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
-        """The function itself: compose activation(Z @ W + b) layer by layer.
+        """The function itself: each layer computes activation(Z @ W + b) of the layer before.
 
-        Parameters may carry leading draw axes (draws, …, n_in, n_out); the result then has
-        them too, so one call evaluates every posterior draw at once.
+        The parameters may carry a leading axis of posterior draws: one call then runs them all.
         """
         Z = X
-        for number, layer in enumerate(self.layers, start=1):
-            W, b = params[f"W{number}"], params[f"b{number}"]
-            b_row = b[..., None, :]  # one row of biases, added to every input row (per draw)
-            Z = ACTIVATIONS[layer.activation](Z @ W + b_row)
+        for n, layer in enumerate(self.layers, start=1):
+            W, b = params[f"W{n}"], params[f"b{n}"]
+            Z = ACTIVATIONS[layer.activation](Z @ W + b[..., None, :])
         return Z
 
     def linearised(self, at: dict[str, np.ndarray], params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
@@ -169,70 +154,3 @@ class Network:
             if number < len(self.layers):
                 Z, dZ = ACTIVATIONS[layer.activation](scores), SLOPES[layer.activation](scores) * d_scores
         return ACTIVATIONS[self.output](scores + d_scores)
-
-    def nodes(self) -> list[Node]:
-        """One node per unit, layer by layer; biases are not nodes (the diagram adds a "1" unit)."""
-        return [
-            Node(f"n{layer}_{index}", layer, index)
-            for layer, width in enumerate(self.widths)
-            for index in range(width)
-        ]
-
-    def edges(self) -> list[Edge]:
-        """One edge per weight: every unit of a layer feeds every unit of the next."""
-        return [
-            Edge(f"n{number - 1}_{i}", f"n{number}_{j}", f"W{number}", i, j)
-            for number, (n_in, n_out) in enumerate(zip(self.widths, self.widths[1:]), start=1)
-            for i in range(n_in)
-            for j in range(n_out)
-        ]
-
-    def latex(self, priors: bool = False, colors: dict[str, str] | None = None, linked: bool = False) -> str:
-        """The equation of the network, one line per layer; with `priors`, the priors too.
-
-        `colors` maps "weight" and "bias" to the colour each kind of parameter is written in;
-        `linked` marks each parameter's symbol with its name (KaTeX's \\htmlData), so the deck can
-        light it up with the same parameter in the other views.
-        """
-        def symbol(kind: str, number: int) -> str:
-            name = f"{LETTER[kind]}_{{{number}}}"
-            if colors:
-                name = rf"{{\color{{{colors[kind]}}}{{{name}}}}}"
-            return rf"\htmlData{{param={LETTER[kind]}{number}}}{{{name}}}" if linked else name
-
-        lines = []
-        previous = "X"
-        for number, layer in enumerate(self.layers, start=1):
-            is_last = number == len(self.layers)
-            affine = f"{previous}\\,{symbol('weight', number)} + {symbol('bias', number)}"
-            if layer.activation != "identity":
-                affine = rf"\operatorname{{{layer.activation}}}\left({affine}\right)"
-            name = {"normal": r"\mu", "bernoulli": "p", "categorical": "p"}[self.likelihood] if is_last else f"Z_{{{number}}}"
-            lines.append(f"{name} &= {affine}")
-            previous = name
-        lines.append({
-            "normal": rf"y &\sim \mathcal{{N}}(\mu,\ {_number(self.noise_sd or 0)}^2)",
-            "bernoulli": r"y &\sim \operatorname{Bernoulli}(p)",
-            "categorical": r"y &\sim \operatorname{Categorical}(p)",
-        }[self.likelihood])
-        if priors:
-            layers = range(1, len(self.layers) + 1)
-            weights = ", ".join(symbol("weight", n) for n in layers)
-            biases = ", ".join(symbol("bias", n) for n in layers)
-            spread = rf"{_number(self.weight_sd)}^2 / n_\text{{in}}" if self.fan_in else f"{_number(self.weight_sd)}^2"
-            lines.append(rf"{weights} &\sim \mathcal{{N}}(0,\ {spread})")
-            lines.append(rf"{biases} &\sim \mathcal{{N}}(0,\ {_number(self.bias_sd)}^2)")
-        return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
-
-
-def prior_words(net: Network) -> str:
-    """The priors in words, as figures name them: one phrase when weights and biases share theirs."""
-    weights = f"N(0, {_number(net.weight_sd)}²/n_in)" if net.fan_in else f"N(0, {_number(net.weight_sd)}²)"
-    if not net.fan_in and net.weight_sd == net.bias_sd:
-        return f"{weights} for every weight and bias"
-    return f"{weights} for weights, N(0, {_number(net.bias_sd)}²) for biases"
-
-
-def _number(x: float) -> str:
-    """Format a prior scale for an equation: 1 rather than 1.0, 0.5 as is, 1.39 for 1.3934."""
-    return f"{x:.3g}"

@@ -40,9 +40,14 @@ def epistemic(draws: np.ndarray) -> np.ndarray:
     return np.maximum(total(draws) - aleatoric(draws), 0.0)
 
 
+def log_likelihoods(p: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """log p(y | x) of each example: the log of the probability given to its true class."""
+    return np.log(np.clip(p[np.arange(len(y)), y], 1e-300, 1.0))
+
+
 def nll(p: np.ndarray, y: np.ndarray) -> float:
     """Mean negative log probability of the true class: the test-set version of the training loss."""
-    return float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-12, 1.0)).mean())
+    return float(-log_likelihoods(p, y).mean())
 
 
 def brier(p: np.ndarray, y: np.ndarray) -> float:
@@ -79,21 +84,7 @@ def accuracy_rejection(p: np.ndarray, y: np.ndarray, uncertainty: np.ndarray, ke
 def auroc(inside: np.ndarray, outside: np.ndarray) -> float:
     """Probability that an outside input gets a higher score than an inside one (ties count half):
     1 when the uncertainty separates them perfectly, 0.5 when it does not at all."""
-    scores = np.concatenate([inside, outside])
-    ranks = _average_ranks(scores)
-    n_in, n_out = len(inside), len(outside)
-    return float((ranks[n_in:].sum() - n_out * (n_out + 1) / 2) / (n_in * n_out))
+    from sklearn.metrics import roc_auc_score
 
-
-def _average_ranks(values: np.ndarray) -> np.ndarray:
-    """1-based ranks, tied values sharing their mean rank (the Mann–Whitney U statistic's ranks)."""
-    order = np.argsort(values, kind="stable")
-    ranks = np.empty(len(values))
-    ranks[order] = np.arange(1, len(values) + 1)
-    sorted_values = values[order]
-    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
-    ends = np.r_[starts[1:], len(values)]
-    for start, end in zip(starts, ends):
-        if end - start > 1:
-            ranks[order[start:end]] = (start + 1 + end) / 2
-    return ranks
+    is_outside = np.concatenate([np.zeros(len(inside)), np.ones(len(outside))])
+    return float(roc_auc_score(is_outside, np.concatenate([inside, outside])))

@@ -1,50 +1,49 @@
 /* One model, three views: pointing at (or focusing) any part that shows a parameter lights every
    part of the slide that shows it — the matrix cell, the diagram's edge, the equation's symbol —
    and the panel says what the build found for it: the MAP, and on a Bayesian slide the posterior's
-   mean, 90 % interval and density. Parts carry data-param="W1[0,3]"; the equation's symbols carry
-   the whole array, data-param="W1". */
+   mean, 90 % interval and density. Parts carry the parameter and its array, data-param="W1[0,3]"
+   data-array="W1"; the equation's symbols show a whole array, data-param="W1" data-array="W1". */
 (function () {
   "use strict";
 
-  let current = null; // [slide, parameter] lit now
+  let current = null; // the part lit now, with its slide
 
-  const arrayOf = (name) => name.split("[")[0];
-
-  /** Do parts showing `a` and `b` show the same thing? An entry also belongs to its array. */
+  /** Do two parts show the same thing? The same parameter, or an array and one of its entries. */
   function related(a, b) {
-    return a === b || arrayOf(a) === b || (a === arrayOf(a) && arrayOf(b) === a);
+    const whole = (part) => part.dataset.param === part.dataset.array;
+    return a.dataset.param === b.dataset.param ||
+      (a.dataset.array === b.dataset.array && (whole(a) || whole(b)));
   }
 
   function light(part) {
     const slide = BDL.slideOf(part);
-    const name = part.dataset.param;
-    if (!slide || (current && current[0] === slide && current[1] === name)) return;
+    if (!slide || (current && current.slide === slide && current.part.dataset.param === part.dataset.param)) return;
     clear();
     slide.querySelectorAll("[data-param]").forEach((other) => {
-      if (related(name, other.dataset.param)) other.classList.add("linked");
+      if (related(part, other)) other.classList.add("linked");
     });
-    current = [slide, name];
+    current = { slide, part };
     const figure = part.closest("[data-model]") || slide.querySelector("[data-model]");
     const model = figure && figure.dataset.model;
     const summaries = model && BDL.data("parameters", model);
     if (summaries) {
       const bayesian = Boolean(slide.querySelector("[data-estimate='posterior']"));
-      BDL.panel.show(describe(name, summaries, bayesian), "linked");
+      BDL.panel.show(describe(part.dataset.param, part.dataset.array, summaries, bayesian), "linked");
     }
   }
 
   function clear() {
     if (!current) return;
-    current[0].querySelectorAll(".linked").forEach((element) => element.classList.remove("linked"));
+    current.slide.querySelectorAll(".linked").forEach((element) => element.classList.remove("linked"));
     current = null;
     BDL.panel.hide("linked");
   }
 
-  /** The panel's text for one parameter (or a whole array) of a model. */
-  function describe(name, summaries, bayesian) {
+  /** The panel's text for one parameter (or a whole array, when `name` is `arrayName`) of a model. */
+  function describe(name, arrayName, summaries, bayesian) {
     const all = summaries.parameters;
-    const array = all[arrayOf(name)];
-    const entry = name === arrayOf(name) ? null : all[name];
+    const array = all[arrayName];
+    const entry = name === arrayName ? null : all[name];
     const kind = array ? array.kind : "parameter";
     if (!entry) {
       const count = array ? array.shape.reduce((a, b) => a * b, 1) : 0;
@@ -85,7 +84,7 @@
   document.addEventListener("pointerout", (event) => {
     const from = partOf(event);
     const to = event.relatedTarget instanceof Element ? event.relatedTarget.closest("[data-param]") : null;
-    if (from && !(to && current && related(current[1], to.dataset.param))) clear();
+    if (from && !(to && current && related(current.part, to))) clear();
   });
   document.addEventListener("focusout", (event) => { if (partOf(event)) clear(); });
 

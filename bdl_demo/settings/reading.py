@@ -1,105 +1,33 @@
 """Read and check deck.toml, the one file a user edits to change a model, the data or the quality.
 
-deck.toml may hold any number of `[models.<id>]` sections. Every value has a type and a bound, so a
-mistake becomes a `SettingsError`: one line naming the file and line, the key, the bad value and
-what is allowed — before anything is fitted or written.
+deck.toml may hold any number of `[models.<id>]` sections. Every key has a check in the schema
+(bdl_demo.settings.schema), so a mistake becomes a `SettingsError`: one line naming the file and
+line, the key, the bad value and what is allowed — before anything is fitted or written.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
-import math
 import re
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bdl_demo.errors import BuildError
+from bdl_demo.errors import UserError
 from bdl_demo.files import read_input
 from bdl_demo.model.data import DATASETS
-from bdl_demo.model.network import HIDDEN_ACTIVATIONS, Layer, Network
-from bdl_demo.model.task import OUTPUTS, default_output, kind_of, n_outputs, output_problem
+from bdl_demo.model.task import default_output, n_outputs, output_problem
+from bdl_demo.settings.schema import (MAX_PARAMETERS, MAX_SAMPLES, SEED, DeckText, ModelSettings, Profile, keys_of,
+                                      required_keys)
+from bdl_demo.stages import stage
 
-METHODS = ("nuts", "advi", "laplace")  # the posterior a model is shown with
-DECK_KEYS = ("title", "subtitle", "author", "event", "date", "url")
 MODEL_ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
 RESERVED_IDS = ("basics",)  # figure ids of the deck's shared figures start with these
-# Bounds a 2-core laptop can fit in the final profile (see README).
-MAX_WIDTH, MAX_HIDDEN_LAYERS, MAX_PARAMETERS = 256, 4, 50_000
-MAX_SAMPLES = 20_000
 
 
-class SettingsError(BuildError):
+class SettingsError(UserError):
     """deck.toml is broken or holds a value the build cannot use."""
-
-
-@dataclass(frozen=True)
-class Profile:
-    """How hard inference works: `draft` for tests and CI, `final` for the talk."""
-
-    draws: int
-    tune: int
-    chains: int
-    advi_iterations: int
-    ensemble_size: int = 5  # MAPs in a deep net's ensemble
-
-
-@dataclass(frozen=True)
-class ModelSettings:
-    """One `[models.<id>]` section: which data, which network, which priors, which inference."""
-
-    id: str
-    data: str
-    title: str = ""
-    hidden: tuple[int, ...] = ()
-    activation: str = "tanh"
-    output: str | None = None  # None: follows from the data and the layers
-    weight_prior: float = 1.0
-    bias_prior: float = 1.0
-    fan_in_prior: bool = False  # weights ~ N(0, weight_prior² / inputs of their layer)
-    noise: float | None = None  # None: the data set's own default
-    n_samples: int | None = None
-    inference: str | None = None  # None: NUTS without hidden layers, Laplace for a deep net
-    tau: float | str = "evidence"  # Laplace: the factor on the prior's precision, or the rule that picks it
-    dropout_rate: float = 0.1  # MC dropout, beside a deep net's posterior
-    learning_rate: float = 0.003
-    batch_size: int = 0
-    advi_iterations_scale: float = 1.0
-    data_path: str | None = None
-    download: bool | None = None
-
-    @property
-    def data_options(self) -> dict:
-        """The settings of the data set, as its loader takes them (unset ones left to its defaults)."""
-        options = {"n_samples": self.n_samples, "noise": self.noise, "data_path": self.data_path,
-                   "download": self.download}
-        return {key: value for key, value in options.items() if value is not None}
-
-    @property
-    def kind(self) -> str:
-        return kind_of(DATASETS[self.data].n_classes)
-
-    @property
-    def method(self) -> str:
-        """How the posterior is found: as set, else NUTS where it is cheap and Laplace for deep nets."""
-        return self.inference or ("laplace" if self.hidden else "nuts")
-
-    @property
-    def companions(self) -> tuple[str, ...]:
-        """The other ways the same model is also fitted, to be compared: mean-field ADVI beside
-        NUTS or Laplace, and for a deep net MC dropout and a deep ensemble too."""
-        others = ("advi", "dropout", "ensemble") if self.hidden else ("advi",)
-        return tuple(method for method in others if method != self.method)
-
-    def network(self, n_inputs: int, n_classes: int) -> Network:
-        """The network description this section asks for, sized to its data."""
-        output = self.output or default_output(n_classes, bool(self.hidden))
-        noise = self.noise if self.noise is not None else DATASETS[self.data].defaults.get("noise")
-        return Network(
-            n_inputs=n_inputs, n_outputs=n_outputs(output, n_classes),
-            hidden=tuple(Layer(width, self.activation) for width in self.hidden),
-            output=output, weight_sd=self.weight_prior, bias_sd=self.bias_prior,
-            noise_sd=noise if kind_of(n_classes) == "regression" else None, fan_in=self.fan_in_prior)
 
 
 @dataclass(frozen=True)
@@ -110,93 +38,7 @@ class Settings:
     models: dict[str, ModelSettings] = field(default_factory=dict)  # in the order of deck.toml
 
 
-# What each key may hold: a checker returning the value (converted) or raising ValueError.
-def _whole(low: int, high: int):
-    def check(value):
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ValueError(f"a whole number from {low:,} to {high:,}")
-        return value
-    return check
-
-
-def _number(low: float, high: float):
-    """A finite number in (low, high]."""
-    def check(value):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                or not low < value <= high:
-            raise ValueError(f"a number above {low:g} and at most {high:g}")
-        return float(value)
-    return check
-
-
-def _one_of(*allowed):
-    def check(value):
-        if value not in allowed:
-            raise ValueError("one of " + ", ".join(f'"{a}"' for a in allowed))
-        return value
-    return check
-
-
-def _widths(value):
-    if not isinstance(value, list) or len(value) > MAX_HIDDEN_LAYERS or any(
-            isinstance(w, bool) or not isinstance(w, int) or not 1 <= w <= MAX_WIDTH for w in value):
-        raise ValueError(f"a list of at most {MAX_HIDDEN_LAYERS} widths from 1 to {MAX_WIDTH}, "
-                         "e.g. [8, 8] (or [] for no hidden layer)")
-    return tuple(value)
-
-
-MAX_TEXT = 200  # characters in a title, a name or a path
-
-
-def _text(value):
-    if not isinstance(value, str) or "\n" in value or len(value) > MAX_TEXT:
-        raise ValueError(f"a text in quotes on one line, at most {MAX_TEXT} characters")
-    return value
-
-
-def _url(value):
-    """The address the deck is published at: the title slide shows it with a QR code."""
-    if not isinstance(value, str) or not re.fullmatch(r"https?://[^\s\"<>]{1,300}", value):
-        raise ValueError('an address starting with https:// (or http://), e.g. "https://example.org/talk/"')
-    return value
-
-
-TAU_RULES = ("evidence", "validation")
-
-
-def _tau(value):
-    """The factor τ on a Laplace posterior's prior precision, or the rule that chooses it."""
-    if isinstance(value, str) and value in TAU_RULES:
-        return value
-    try:
-        return _number(0, 1e6)(value)
-    except ValueError:
-        raise ValueError('"evidence" (the default: τ of the largest marginal likelihood), "validation" '
-                         "(the widest posterior as good as the MAP on held-out training rows) or a "
-                         "number above 0 and at most 1e+06") from None
-
-
-def _boolean(value):
-    if not isinstance(value, bool):
-        raise ValueError("true or false")
-    return value
-
-
-MODEL_KEYS = {
-    "data": _one_of(*DATASETS), "title": _text, "hidden": _widths,
-    "activation": _one_of(*HIDDEN_ACTIVATIONS), "output": _one_of(*OUTPUTS),
-    "weight_prior": _number(0, 100), "bias_prior": _number(0, 100), "fan_in_prior": _boolean,
-    "tau": _tau, "noise": _number(0, 100), "dropout_rate": _number(0, 0.9),
-    "n_samples": _whole(1, MAX_SAMPLES), "inference": _one_of(*METHODS),
-    "learning_rate": _number(0, 1), "batch_size": _whole(0, MAX_SAMPLES),
-    "advi_iterations_scale": _number(0, 10), "data_path": _text, "download": _boolean,
-}
-DATA_KEYS = ("noise", "n_samples", "data_path", "download")  # taken only by data sets that have them
-PROFILE_KEYS = {"draws": _whole(10, 20_000), "tune": _whole(10, 20_000), "chains": _whole(1, 8),
-                "advi_iterations": _whole(10, 500_000), "ensemble_size": _whole(2, 20)}
-OPTIONAL_PROFILE_KEYS = ("ensemble_size",)
-
-
+@stage("settings")
 def load_settings(path: Path) -> Settings:
     """Parse and validate deck.toml."""
     data = read_input(Path(path), "settings file", "pass deck.toml or another settings file with --config")
@@ -238,16 +80,12 @@ def _validate(raw: dict, text: str, path: Path) -> Settings:
         raise SettingsError(f"{location}: {name} = {_show(value)} is not allowed; use {allowed}")
 
     _no_unknown_keys(raw, {"seed", "deck", "quality", "models"}, "", fail)
-    seed = raw.get("seed", 2017)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
-        fail("", "seed", seed, "a whole number from 0 to 4,294,967,295")
+    seed = _checked({"seed": raw.get("seed", 2017)}, {"seed": SEED}, "", fail)["seed"]
 
     deck = raw.get("deck", {})
     if not isinstance(deck, dict):
         fail("", "deck", deck, "a table [deck] with title, subtitle, author, event and date")
-    _no_unknown_keys(deck, set(DECK_KEYS), "deck", fail)
-    deck = {key: _checked({key: deck[key]}, {key: _url if key == "url" else _text}, "deck", fail)[key]
-            if key in deck else "" for key in DECK_KEYS}
+    deck = dataclasses.asdict(DeckText(**_section(deck, DeckText, "deck", fail)))
 
     profiles = {}
     quality = raw.get("quality", {})
@@ -256,12 +94,7 @@ def _validate(raw: dict, text: str, path: Path) -> Settings:
     for name, section in quality.items():
         if not isinstance(section, dict):
             fail("quality", name, section, "a table such as [quality.draft]")
-        _no_unknown_keys(section, set(PROFILE_KEYS), f"quality.{name}", fail)
-        missing = set(PROFILE_KEYS) - set(OPTIONAL_PROFILE_KEYS) - set(section)
-        if missing:
-            fail(f"quality.{name}", sorted(missing)[0], "(missing)", "a value for every one of "
-                 + ", ".join(PROFILE_KEYS))
-        profiles[name] = Profile(**_checked(section, PROFILE_KEYS, f"quality.{name}", fail))
+        profiles[name] = Profile(**_section(section, Profile, f"quality.{name}", fail))
     for required in ("draft", "final"):
         if required not in profiles:
             raise SettingsError(f"{path}: [quality.{required}] is missing; "
@@ -283,14 +116,12 @@ def _model(model_id: str, section, fail) -> ModelSettings:
              f"a letter (at most 32), other than {', '.join(RESERVED_IDS)}")
     if not isinstance(section, dict):
         fail("models", model_id, section, f"a table [{name}] with at least data = …")
-    _no_unknown_keys(section, set(MODEL_KEYS), name, fail)
-    if "data" not in section:
-        fail(name, "data", "(missing)", "one of " + ", ".join(DATASETS))
-    values = _checked(section, MODEL_KEYS, name, fail)
+    values = _section(section, ModelSettings, name, fail)
     source = DATASETS[values["data"]]
-    for key in DATA_KEYS:
+    data_keys = [key_name for key_name, k in keys_of(ModelSettings).items() if k.data_option]
+    for key in data_keys:
         if key in values and key not in source.defaults and not (key == "noise" and source.n_classes == 0):
-            takes = ", ".join(k for k in DATA_KEYS if k in source.defaults) or "none of them"
+            takes = ", ".join(k for k in data_keys if k in source.defaults) or "none of them"
             fail(name, key, values[key], f"no {key} with data = \"{values['data']}\" (it takes {takes})")
     problem = output_problem(values["output"], source.n_classes) if "output" in values else None
     if problem:
@@ -307,6 +138,15 @@ def _model(model_id: str, section, fail) -> ModelSettings:
         fail(name, "hidden", list(model.hidden), f"smaller layers: this net has {parameters:,} "
              f"weights and biases, the limit is {MAX_PARAMETERS:,}")
     return model
+
+
+def chosen_models(settings: Settings, only: list[str] | None, path: Path) -> list[str]:
+    """The models to build: all of the settings' in their order, or those `only` names."""
+    for model_id in only or []:
+        if model_id not in settings.models:
+            known = ", ".join(settings.models) or "none"
+            raise SettingsError(f"--only {model_id}: {path} has no [models.{model_id}] (its models: {known})")
+    return [model_id for model_id in settings.models if not only or model_id in only]
 
 
 def _parameter_count(model: ModelSettings) -> int:
@@ -343,6 +183,16 @@ def _distinct_titles(models: dict[str, ModelSettings], text: str, path: Path) ->
                 titles[model.id] = refine(model)
     for model_id, title in titles.items():
         models[model_id] = replace(models[model_id], title=title)
+
+
+def _section(section: dict, schema: type, name: str, fail) -> dict:
+    """The values of one section, each checked by the schema's key; every required key present."""
+    keys = keys_of(schema)
+    _no_unknown_keys(section, set(keys), name, fail)
+    for required in required_keys(schema):
+        if required not in section:
+            fail(name, required, "(missing)", f"a value: {keys[required].check.allowed}")
+    return _checked(section, {key_name: k.check for key_name, k in keys.items()}, name, fail)
 
 
 def _checked(section: dict, checkers: dict, name: str, fail) -> dict:

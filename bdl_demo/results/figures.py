@@ -1,4 +1,5 @@
-"""Draw the figures the slides ask for — only those whose inputs changed — into the images folder.
+"""Stage 7, the figures: draw those the slides ask for — only those whose inputs changed — into
+the images folder.
 
 A figure's key hashes its spec, the fit, data and network of its model, the source of the modules
 that draw it and the matplotlib version; unchanged figures come from the cache without importing
@@ -6,17 +7,30 @@ matplotlib.
 """
 from __future__ import annotations
 
+import json
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from bdl_demo.build.cache import Cache, key_of, library_versions, module_hashes
-from bdl_demo.build.outputs import check_figure_names, figures_written_before, record_figures
+from bdl_demo.results.cache import Cache, key_of, library_versions, module_hashes
+from bdl_demo.results.images import check_figure_names, figures_written_before, record_figures
 from bdl_demo.figures.registry import PACKAGE, SHARED_MODULES, FigureSpec, resolve
 from bdl_demo.files import atomic_write
 from bdl_demo.model.fit import FittedModel
+from bdl_demo.stages import stage
 
-SVG_START = (b"<?xml", b"<svg", b"{")  # an SVG, or JSON for the deck's scripts
+SVG_START = (b"<?xml", b"<svg")
+
+
+@dataclass
+class Figures:
+    """The figures drawn for the slides: each one's entry in the report (file, alt text, size,
+    key, whether it came from the cache), and, apart, what the deck's scripts need for those that
+    respond."""
+
+    manifest: dict[str, dict] = field(default_factory=dict)
+    interactions: dict[str, dict] = field(default_factory=dict)
 
 
 def figure_key(spec: FigureSpec, models: dict[str, FittedModel]) -> str:
@@ -30,48 +44,61 @@ def figure_key(spec: FigureSpec, models: dict[str, FittedModel]) -> str:
                   library_versions(("matplotlib",)))
 
 
+@stage("figures")
 def draw_figures(figure_ids: list[str], models: dict[str, FittedModel], images: Path, cache: Cache, *,
                  force: bool = False, others: set[str] = frozenset(), deck: dict | None = None,
-                 log: Callable[[str], None] = print) -> dict[str, dict]:
-    """Draw every figure asked for into `images`; return the manifest by figure id.
+                 log: Callable[[str], None] = print) -> Figures:
+    """Draw every figure asked for into `images`.
 
     `others` are models of deck.toml this build leaves out (--only): their figures stay. `deck`
     holds the [deck] settings some figures show (the QR code).
     """
-    check_figure_names(images, [f"{figure_id}.{kind}" for figure_id in figure_ids for kind in ("svg", "json")])
+    check_figure_names(images, [f"{figure_id}.svg" for figure_id in figure_ids])
     images.mkdir(parents=True, exist_ok=True)
-    manifest, written = {}, {}
+    figures, written = Figures(), {}
     for figure_id in figure_ids:
         spec = resolve(figure_id, models, deck)
-        manifest[figure_id] = _draw_one(spec, models, images, cache, force, log)
-        written[manifest[figure_id]["file"]] = [spec.model] if spec.model else []
+        entry, interaction = _draw_one(spec, models, images, cache, force, log)
+        figures.manifest[figure_id] = entry
+        if interaction:
+            figures.interactions[figure_id] = interaction
+        written[entry["file"]] = [spec.model] if spec.model else []
     remove_stale(images, written, others, log)
-    return manifest
+    return figures
 
 
-def _draw_one(spec: FigureSpec, models, images: Path, cache: Cache, force: bool, log) -> dict:
-    """Copy one figure from the cache, or draw and cache it; return its manifest entry."""
+def _draw_one(spec: FigureSpec, models, images: Path, cache: Cache, force: bool, log) -> tuple[dict, dict | None]:
+    """Copy one figure from the cache, or draw and cache it; return its manifest entry and its
+    interaction data (cached beside the figure, under the same key)."""
     from bdl_demo.figures.registry import render  # imports matplotlib only when a figure is drawn
 
     started = time.perf_counter()
     key = figure_key(spec, models)
     entry = None if force else cache.read("figures", key)
+    interaction = None
     if entry is not None and not entry.payload.startswith(SVG_START):
         log(f"warning: damaged cache entry figures/{key}: making it again")
         entry = None
+    if entry is not None and entry.meta.get("interactive"):
+        stored = cache.read("interactions", key)
+        interaction = json.loads(stored.payload) if stored else None
+        entry = entry if interaction else None  # the figure without its data is made again
     cached = entry is not None
     if cached:
         data, meta = entry.payload, entry.meta
     else:
-        data, meta = render(spec, models)
+        data, meta, interaction = render(spec, models)
+        meta |= {"interactive": True} if interaction else {}
+        if interaction:
+            cache.write("interactions", key, json.dumps(interaction, separators=(",", ":")).encode())
         cache.write("figures", key, data, meta)
-    file = f"{spec.id}.{meta.get('format', 'svg')}"
+    file = f"{spec.id}.svg"
     target = images / file
     if not (target.is_file() and target.read_bytes() == data):
         atomic_write(target, data)
     seconds = time.perf_counter() - started
     log(f"figure {spec.id}: {'cached' if cached else 'drawn'} ({seconds:.2f} s)")
-    return {"file": file, **meta, "key": key, "cached": cached, "seconds": round(seconds, 3)}
+    return {"file": file, **meta, "key": key, "cached": cached, "seconds": round(seconds, 3)}, interaction
 
 
 def remove_stale(images: Path, written: dict[str, list[str]], others: set[str], log) -> None:

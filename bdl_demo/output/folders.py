@@ -17,14 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bdl_demo.files import atomic_write, resolved
-from bdl_demo.errors import BuildError
+from bdl_demo.errors import UserError
+from bdl_demo.results.images import IMAGES_MANIFEST
 
 DECK_MARKER = ".bdl-demo-deck"
-IMAGES_MANIFEST = ".bdl-demo-images.json"
 STAGING = ("-new-", "-old-")  # the folders beside the deck a build stages it in: .<name>-new-…
 
 
-class OutputError(BuildError):
+class OutputError(UserError):
     """An output folder cannot be used; nothing was written or removed."""
 
 
@@ -72,17 +72,6 @@ def _is_our_images(folder: Path) -> bool:
     """Empty, or holding the build's record of the figures it wrote there."""
     entries = _entries(folder)
     return not entries or IMAGES_MANIFEST in entries
-
-
-def check_figure_names(images: Path, names: list[str]) -> None:
-    """Refuse, before anything is drawn, to write a figure over a file the build did not write."""
-    ours = set(figures_written_before(images))
-    theirs = [name for name in names if name not in ours and (images / name).exists()]
-    if theirs:
-        named = ", ".join(theirs[:3]) + (f" and {len(theirs) - 3} more" if len(theirs) > 3 else "")
-        which = "which bdl_demo did not write" if len(theirs) == 1 else "files bdl_demo did not write"
-        raise OutputError(f"--images {images} holds {named}, {which} and would draw figures over: "
-                          "move them away or pass another folder")
 
 
 def _entries(folder: Path) -> set[str]:
@@ -160,26 +149,8 @@ def remove_dead_staging(out: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def figures_written_before(images: Path) -> dict[str, list[str]]:
-    """The figure files the build wrote into `images` last time, each with the models it shows."""
-    try:
-        data = json.loads((images / IMAGES_MANIFEST).read_text())
-    except (OSError, ValueError):
-        return {}
-    files = data.get("files") if isinstance(data, dict) else None
-    if not isinstance(files, dict):
-        return {}
-    return {name: list(models) for name, models in files.items()
-            if isinstance(name, str) and "/" not in name and isinstance(models, list)}
-
-
-def record_figures(images: Path, files: dict[str, list[str]]) -> None:
-    """Remember which files in `images` the build wrote, so only those are ever removed."""
-    atomic_write(images / IMAGES_MANIFEST, json.dumps({"files": files}, indent=1, sort_keys=True).encode())
-
-
 @contextmanager
-def build_lock(folder: Path, log):
+def project_lock(folder: Path, log):
     """Hold the project's build lock: a second build waits, saying so, until the first is done."""
     import fcntl
 

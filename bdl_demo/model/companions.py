@@ -18,12 +18,12 @@ import numpy as np
 from bdl_demo.model.network import Network
 
 
-def ensemble(model_of, net: Network, *, members: int, seed: int) -> tuple[dict, dict]:
-    """M MAPs of the Bayesian model, each from its own random start; `model_of(initvals)` builds it."""
+def ensemble(model, net: Network, *, members: int, seed: int) -> tuple[dict, dict]:
+    """M MAPs of the Bayesian model, each from its own random start."""
     from bdl_demo.model.bayesian import random_initvals
     from bdl_demo.model.map_estimate import find_map
 
-    fits = [find_map(model_of(random_initvals(net, seed + 1 + m)), net, seed + 1 + m) for m in range(members)]
+    fits = [find_map(model, net, seed + 1 + m, start=random_initvals(net, seed + 1 + m)) for m in range(members)]
     draws = {name: np.stack([estimate[name] for estimate, _ in fits]) for name in fits[0][0]}
     each = [{"converged": check["map_converged"], "iterations": check["map_iterations"],
              "loss": check["map_loss"][-1] if check["map_loss"] else None} for _, check in fits]

@@ -17,14 +17,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from bdl_demo.errors import BuildError
+from bdl_demo.errors import UserError
 from bdl_demo.files import atomic_write
 
 LIBRARIES = ("pymc", "pytensor", "arviz", "numpy", "scikit-learn", "matplotlib")
 T = TypeVar("T")
 
 
-class CacheError(BuildError):
+class CacheError(UserError):
     """The cache folder cannot be read or written."""
 
 
@@ -74,6 +74,11 @@ class Cache:
     def __init__(self, root: Path | None = None, log: Callable[[str], None] = lambda message: None):
         self.root = Path(root) if root is not None else cache_dir()
         self.log = log
+
+    @property
+    def compiled_templates(self) -> Path:
+        """Where Jinja keeps the templates compiled, so an unchanged one is not compiled again."""
+        return self.root / "templates"
 
     def path(self, kind: str, key: str) -> Path:
         return self.root / kind / key

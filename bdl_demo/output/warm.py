@@ -1,9 +1,10 @@
 """A preview rebuild started ahead of the save that will run it.
 
-    python bdl_demo/build/warm.py build.py ARGS…
+    python -m bdl_demo.output.warm MODULE ARGS…
 
 Python starts and imports what a build uses while the user is still editing; the process then
-waits for a line "go" on its standard input and runs `build.py ARGS…`. Before it does, it forgets
+waits for a line "go" on its standard input and runs `python -m MODULE ARGS…` (MODULE is
+bdl_demo: the build). Before it does, it forgets
 bdl_demo's own modules, so the build imports them afresh and an edit to the project's code still
 applies; the libraries (NumPy, Jinja2, markdown-it, Pygments with its lexer compiled) stay
 loaded. End of input instead of "go" — the preview stopped — exits quietly.
@@ -11,13 +12,10 @@ loaded. End of input instead of "go" — the preview stopped — exits quietly.
 from __future__ import annotations
 
 import importlib
-import os
 import runpy
 import sys
 
-PRELOAD = ("bdl_demo.build.cli", "bdl_demo.build.settings", "bdl_demo.build.fitting",
-           "bdl_demo.build.report", "bdl_demo.deck.talk", "bdl_demo.deck.html", "bdl_demo.deck.reader",
-           "bdl_demo.deck.inline")
+PRELOAD = ("bdl_demo.cli", "bdl_demo.pipeline")
 
 
 def preload() -> None:
@@ -34,16 +32,15 @@ def preload() -> None:
 
 
 def main() -> int:
-    script, *args = sys.argv[1:]
-    sys.path[0] = os.path.dirname(os.path.abspath(script))  # as `python build.py` would have it
+    module, *args = sys.argv[1:]
     try:
         preload()
         if sys.stdin.readline().strip() != "go":
             return 0
     except KeyboardInterrupt:  # Ctrl-C on the preview while this one waited
         return 130
-    sys.argv = [script, *args]
-    runpy.run_path(script, run_name="__main__")
+    sys.argv = [module, *args]
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
     return 0
 
 

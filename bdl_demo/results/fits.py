@@ -1,5 +1,5 @@
-"""Every model of deck.toml with its data, its fit and its evaluation — from the cache when nothing
-they depend on changed, and fitted side by side (one process per core) when it did.
+"""Stage 3, the fits: every model's posterior and its companions' fits — from the cache when
+nothing they depend on changed, and fitted side by side (one process per core) when it did.
 
 A fit's key hashes its settings, network description, data, inference profile and seed, the
 source of the modules that compute it and the library versions. PyMC is imported only where a
@@ -16,29 +16,27 @@ import signal
 import time
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Iterator
 
-from bdl_demo.build.cache import Cache, key_of, library_versions, module_hashes
-from bdl_demo.build.settings import ModelSettings, Profile, Settings
-from bdl_demo.errors import BuildError
-from bdl_demo.model.data import Dataset, load
-from bdl_demo.model.evaluation import Evaluation, evaluate
-from bdl_demo.model.fit import Fit, FittedModel, curvature_bytes, curvature_from_bytes
+from bdl_demo.errors import UserError
 from bdl_demo.model.convergence import convergence_problem
+from bdl_demo.model.data import Dataset
+from bdl_demo.model.fit import Fit, FittedModel, curvature_bytes
 from bdl_demo.model.network import Network
+from bdl_demo.results.cache import Cache, key_of, library_versions, module_hashes
+from bdl_demo.settings.reading import Settings
+from bdl_demo.settings.schema import ModelSettings, Profile
+from bdl_demo.stages import stage
 
 FIT_MODULES = tuple(f"bdl_demo.model.{name}" for name in (
-    "network", "task", "bayesian", "map_estimate", "inference", "laplace", "alternatives", "convergence",
+    "network", "task", "bayesian", "map_estimate", "inference", "laplace", "companions", "convergence",
     "predictive", "uncertainty", "data", "fit"))
-EVALUATION_MODULES = tuple(f"bdl_demo.model.{name}" for name in (
-    "evaluation", "predictive", "uncertainty", "exact", "laplace", "network", "fit"))
 
 
 ONE_METHOD_KEYS = {"tau": "laplace", "dropout_rate": "dropout"}  # settings that only one method reads
 
 
-class FitError(BuildError):
+class FitError(UserError):
     """A fit failed; the message names the model and the first line of the reason."""
 
 
@@ -60,16 +58,21 @@ class Job:
         return self.model.id if self.method == self.model.method else f"{self.model.id} ({self.method})"
 
 
-def fit_all(settings: Settings, quality: str, model_ids, cache: Cache, *, force: bool = False,
-            workers: int | None = None, progressbar: bool = False, verbose: bool = False,
-            log: Callable[[str], None] = print) -> dict[str, FittedModel]:
-    """The fitted models by id, in the order given, each with the fits of its companion methods;
+@stage("fits")
+def fit_models(settings: Settings, data: dict[str, Dataset], quality: str, cache: Cache, *,
+               force: bool = False, workers: int | None = None, progressbar: bool = False,
+               verbose: bool = False, log: Callable[[str], None] = print) -> dict[str, FittedModel]:
+    """Each model of `data`, in its order, with its fit and the fits of its companion methods;
     the fits not in the cache are made side by side."""
-    jobs = [job for model_id in model_ids for job in plan(settings.models[model_id], settings, quality, cache)]
+    jobs = [job for model_id, model_data in data.items()
+            for job in plan(settings.models[model_id], model_data, settings, quality)]
     fits = {job.key: None if force else _cached_fit(job, cache, log) for job in jobs}
     todo = [job for job in jobs if fits[job.key] is None]
     for job in todo:
         log(f"fit {job.name}: fitting with {job.method.upper()} ({quality}) …")
+    processes = worker_count(len(todo), workers or os.cpu_count() or 1)
+    if processes:
+        log(f"fits: {len(todo)} in {processes} worker processes side by side")
     for job, fit in run(todo, workers or os.cpu_count() or 1, progressbar, verbose):
         if fit.curvature is not None:  # kept apart: only a new evaluation reads it
             cache.write("curvatures", job.key, curvature_bytes(fit.curvature))
@@ -80,19 +83,15 @@ def fit_all(settings: Settings, quality: str, model_ids, cache: Cache, *, force:
         problem = convergence_problem(fits[job.key])
         if problem:
             log(f"warning: fit {job.name} is not converged: {problem}")
-    models = {}
-    for job in jobs:
-        if job.method == job.model.method:
-            companions = {other.method: fits[other.key] for other in jobs
-                          if other.model.id == job.model.id and other is not job}
-            models[job.model.id] = evaluated(job, fits[job.key], companions, cache, force)
-    return models
+    return {job.model.id: FittedModel(job.model.id, job.model.title, job.network, job.data, fits[job.key],
+                                      companions={other.method: fits[other.key] for other in jobs
+                                                  if other.model.id == job.model.id and other is not job})
+            for job in jobs if job.method == job.model.method}
 
 
-def plan(model: ModelSettings, settings: Settings, quality: str, cache: Cache) -> list[Job]:
+def plan(model: ModelSettings, data: Dataset, settings: Settings, quality: str) -> list[Job]:
     """The fits a model needs — its own method's, then its companions' — each keyed by everything
     it depends on."""
-    data = load_data(model, settings.seed, cache)
     network = model.network(data.n_inputs, data.n_classes)
     profile = settings.profiles[quality]
     jobs = []
@@ -118,43 +117,22 @@ def _cached_fit(job: Job, cache: Cache, log) -> Fit | None:
     return fit
 
 
-def evaluated(job: Job, fit: Fit, companions: dict[str, Fit], cache: Cache, force: bool) -> FittedModel:
-    """The fitted model with its evaluation (held-out predictions, maps, checks), cached per fit."""
-    fitted = FittedModel(job.model.id, job.model.title, job.network, job.data, fit, companions=companions)
-    key = key_of("evaluation", job.key, [c.key for c in companions.values()],
-                 module_hashes(*EVALUATION_MODULES))
-    fitted.evaluation, _ = cache.fetch("evaluations", key, lambda: evaluate(with_curvature(fitted, job, cache)),
-                                       encode=Evaluation.to_bytes, decode=Evaluation.from_bytes,
-                                       force=force)
-    return fitted
-
-
-def with_curvature(fitted: FittedModel, job: Job, cache: Cache) -> FittedModel:
-    """The model, its Laplace fit given the curvature the cache keeps apart (to sweep its prior);
-    a missing or damaged entry is computed again at the fit's MAP, as the fit did."""
-    if fitted.fit.method == "laplace" and fitted.fit.curvature is None:
-        entry = cache.read("curvatures", job.key)
-        if entry is not None:
-            fitted.fit.curvature = curvature_from_bytes(entry.payload)
-        else:
-            from bdl_demo.model.inference import targets
-            from bdl_demo.model.laplace import Laplace
-
-            y = targets(fitted.net, fitted.data.y_train)
-            fitted.fit.curvature = Laplace.at(fitted.net, fitted.data.X_train, y, fitted.fit.map).to_arrays()
-            cache.write("curvatures", job.key, curvature_bytes(fitted.fit.curvature))
-    return fitted
+def worker_count(jobs: int, cores: int) -> int:
+    """How many worker processes fit `jobs` fits on `cores` cores: none for one fit or one core
+    (it runs in this process), else one per core, at most one per fit."""
+    return 0 if jobs <= 1 or cores <= 1 else min(cores, jobs)
 
 
 def run(jobs: list[Job], workers: int, progressbar: bool, verbose: bool) -> Iterator[tuple[Job, Fit]]:
     """Each job with its fit, as they finish: in this process for one job, else in worker processes
     (as many as cores, one BLAS thread each). Ctrl-C stops every worker."""
-    if len(jobs) <= 1 or workers <= 1:
+    processes = worker_count(len(jobs), workers)
+    if not processes:
         for job in jobs:
             yield job, _fit(job, progressbar, verbose)
         return
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing shared but the job
-    with context.Pool(min(workers, len(jobs)), initializer=_worker_ignores_ctrl_c) as pool:
+    with context.Pool(processes, initializer=_worker_ignores_ctrl_c) as pool:
         try:
             for key, result in pool.imap_unordered(_fit_in_worker, [(job, verbose) for job in jobs]):
                 job = next(job for job in jobs if job.key == key)
@@ -198,27 +176,6 @@ def _fit(job: Job, progressbar: bool, verbose: bool) -> Fit:
             learning_rate=model.learning_rate, batch_size=model.batch_size, seed=job.seed,
             key=job.key, tau=model.tau, dropout_rate=model.dropout_rate, ensemble_size=profile.ensemble_size,
             progressbar=progressbar)
-
-
-def load_data(model: ModelSettings, seed: int, cache: Cache) -> Dataset:
-    """The model's data set, made or read exactly as its settings say (kept in the cache)."""
-    options = model.data_options
-    key = key_of("data", model.data, options, seed, _file_stamp(model.data_path),
-                 module_hashes("bdl_demo.model.data"), library_versions(("numpy", "scikit-learn")))
-    data, _ = cache.fetch("data", key, lambda: load(model.data, seed=seed, **options),
-                          encode=Dataset.to_bytes, decode=Dataset.from_bytes)
-    return data
-
-
-def _file_stamp(path: str | None):
-    """Path, size and modification time of a local data file: a new copy means new data."""
-    if path is None:
-        return None
-    location = Path(path).expanduser()
-    if not location.exists():
-        return str(location)
-    stat = location.stat()
-    return [str(location.resolve()), stat.st_size, stat.st_mtime_ns]
 
 
 def _quiet_libraries(verbose: bool) -> None:

@@ -8,13 +8,14 @@ standard library is imported here: deciding "nothing changed" must cost start-up
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
 from pathlib import Path
 
-from bdl_demo.build.cache import library_versions
-from bdl_demo.files import atomic_write
+from bdl_demo.files import atomic_write, resolved
+from bdl_demo.results.cache import cache_dir, library_versions
 
 PACKAGE = Path(__file__).resolve().parent.parent  # bdl_demo/: any of its modules may run in a build
 LIBRARIES = ("pymc", "pytensor", "arviz", "numpy", "scikit-learn", "matplotlib", "jinja2",
@@ -51,6 +52,21 @@ def same(path: Path, recorded: list | None) -> bool:
     if stat.st_mtime_ns == recorded[1]:
         return True
     return hashlib.sha256(path.read_bytes()).hexdigest() == recorded[2]
+
+
+def build_flags(args: argparse.Namespace, out: Path, images: Path) -> dict:
+    """What decides a build's result besides its input files: the same flags, the same deck."""
+    return {"quality": args.quality, "only": args.only, "out": str(out), "images": str(images),
+            "config": str(resolved(args.config, "--config")), "templates": str(resolved(args.templates, "--templates")),
+            "exports": [args.pdf, args.pdf_notes, args.single_file, args.notebook],
+            "cache": str(resolved(cache_dir(), "BDL_DEMO_CACHE"))}
+
+
+def record_build(path: Path, args: argparse.Namespace, *, read: list[Path], out: Path, images: Path,
+                 figures: dict[str, dict]) -> None:
+    """Note what the build read (and the project's own code) and wrote: the deck and the figures."""
+    write_record(path, flags=build_flags(args, out, images), inputs=[Path(p).resolve() for p in read] + source_files(),
+                 outputs=[*files_under(out), *(images / entry["file"] for entry in figures.values())])
 
 
 def write_record(path: Path, *, flags: dict, inputs: list[Path], outputs: list[Path]) -> None:

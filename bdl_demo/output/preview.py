@@ -1,4 +1,4 @@
-"""`build.py --serve`: preview the deck on 127.0.0.1, rebuild when a source changes, reload the tab.
+"""`bdl-demo --serve`: preview the deck on 127.0.0.1, rebuild when a source changes, reload the tab.
 
 The deck folder is served as it is on disk, except that HTML pages get a small script that listens
 for reloads (Server-Sent Events), so the built deck itself never carries it. `PreviewServer` is the
@@ -9,6 +9,7 @@ build read; `serve` joins the two into one blocking loop.
 from __future__ import annotations
 
 import errno
+import io
 import select
 import signal
 import socket
@@ -19,13 +20,13 @@ import threading
 import time
 import traceback
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote
 
-from bdl_demo.deck.assets import media_type
-from bdl_demo.errors import BuildError
+from bdl_demo.deck.assets import MEDIA_TYPES
+from bdl_demo.errors import UserError
 
 HOST = "127.0.0.1"
 EVENTS_PATH = "/__bdl_demo/events"
@@ -41,11 +42,11 @@ WATCH_TIMEOUT_MS = 200  # how often the watch looks up from the OS: how soon it 
 MAX_PATH = 2048  # longer request targets get 414
 
 
-class ServeError(BuildError):
+class ServeError(UserError):
     """The preview server cannot start, e.g. because its port is taken."""
 
 
-class RebuildError(BuildError):
+class RebuildError(UserError):
     """A rebuild command exited with an error (which it has already printed)."""
 
 
@@ -216,63 +217,72 @@ class _HTTPServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    """GET and HEAD for files inside the deck folder; everything else is 404."""
+class _Handler(SimpleHTTPRequestHandler):
+    """The standard library's static file handler on the deck folder, and what a preview adds: the
+    Host check, the reload script in every page, the reload events, nothing cached."""
 
     server_version = "bdl_demo"
     timeout = 10  # seconds a client may stay silent
+    extensions_map = MEDIA_TYPES
+
+    def translate_path(self, path: str) -> str:
+        """A file inside the deck folder, symlinks followed (so one leading out of it is not);
+        "" for a path that names no such file."""
+        target = resolve_inside(self.server.preview.deck_dir, path)
+        return str(target) if target else ""
+
+    def send_head(self):
+        file = self.translate_path(self.path)
+        if not file:
+            if self.path == "/favicon.ico":  # the browser asks; having none is no error
+                return self._send(204, b"", "image/x-icon", head_only=True)
+            return self.send_error(404)
+        if file.endswith(".html"):  # a page of the deck, with the script that reloads it
+            try:
+                return self._send(200, with_reload_script(Path(file).read_bytes()), MEDIA_TYPES[".html"],
+                                  head_only=True)
+            except OSError:  # removed by a rebuild in between
+                return self.send_error(404)
+        return super().send_head()
 
     def do_GET(self) -> None:
-        if self._refused(with_body=True):
+        if self._refused():
             return
         if self.path.split("?", 1)[0] == EVENTS_PATH:
-            self._events()
-        else:
-            self._file(with_body=True)
+            return self._events()
+        super().do_GET()
 
     def do_HEAD(self) -> None:
-        if not self._refused(with_body=False):
-            self._file(with_body=False)
+        if not self._refused():
+            super().do_HEAD()
 
-    def _refused(self, with_body: bool) -> bool:
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def _refused(self) -> bool:
         """Answer 403 to a request for another host and 414 to an impossible path; True if so."""
         if not addressed_to_us(self.headers.get("Host"), self.server.preview.port):
-            self._send(403, b"forbidden: this preview answers only 127.0.0.1 and localhost\n",
-                       "text/plain; charset=utf-8", with_body)
+            self._send(403, b"forbidden: this preview answers only 127.0.0.1 and localhost\n")
             return True
         if len(self.path) > MAX_PATH:
-            self._send(414, b"request path too long\n", "text/plain; charset=utf-8", with_body)
+            self._send(414, b"request path too long\n")
             return True
         return False
 
-    def _file(self, with_body: bool) -> None:
-        target = resolve_inside(self.server.preview.deck_dir, self.path)
-        try:
-            data = target.read_bytes() if target else None
-        except OSError:  # e.g. removed by a rebuild in between
-            data = None
-        if data is None and self.path == "/favicon.ico":  # the browser asks; "none" is not an error
-            return self._send(204, b"", "image/x-icon", with_body)
-        if data is None:
-            return self._send(404, b"not found\n", "text/plain; charset=utf-8", with_body)
-        kind = media_type(target)
-        if kind.startswith("text/html"):
-            data = with_reload_script(data)
-        self._send(200, data, kind, with_body)
-
-    def _send(self, status: int, data: bytes, kind: str, with_body: bool) -> None:
+    def _send(self, status: int, data: bytes, kind: str = "text/plain; charset=utf-8", head_only: bool = False):
+        """Answer with `data`; as send_head(), return it as a file for do_GET to copy (or None)."""
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        if with_body:
-            self.wfile.write(data)
+        if head_only:
+            return io.BytesIO(data) if data else None
+        self.wfile.write(data)
 
     def _events(self) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-store")
         self.end_headers()
         self.server.preview.stream_events(self.wfile.write, self._client_gone)
 
@@ -395,12 +405,12 @@ def _ctrl_c_as_keyboard_interrupt():
 
 
 class WarmRebuild:
-    """rebuild() for the preview: `python script ARGS…` run by a process started ahead, which has
+    """rebuild() for the preview: `python -m MODULE ARGS…` (bdl_demo: the build) run by a process started ahead, which has
     Python up and the build's libraries imported by the time a file is saved (see warm.py); the
     next one starts as soon as a rebuild ends. Raises RebuildError when the build fails."""
 
-    def __init__(self, command: list[str]):
-        self.command = [command[0], str(Path(__file__).with_name("warm.py")), *command[1:]]
+    def __init__(self, args: list[str], module: str = "bdl_demo"):
+        self.command = [sys.executable, "-m", "bdl_demo.output.warm", module, *args]
         self.waiting = self._start()
 
     def _start(self) -> subprocess.Popen:

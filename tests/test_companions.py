@@ -4,7 +4,7 @@ import numpy as np
 from conftest import model_where
 
 from bdl_demo.model import uncertainty
-from bdl_demo.model.alternatives import dropout_draws
+from bdl_demo.model.companions import dropout_draws
 from bdl_demo.model.predictive import class_probabilities
 from bdl_demo.model.network import Layer, Network
 
@@ -56,9 +56,9 @@ def test_an_ensemble_of_identical_members_has_no_spread():
 
 def test_the_deep_nets_bring_dropout_and_an_ensemble_of_the_profiles_size(draft_models, settings):
     deep = model_where(draft_models, "deep net on a plane")
-    approximations = deep.evaluation.numbers["approximations"]
-    assert approximations["ensemble"]["draws"] == settings.profiles["draft"].ensemble_size
+    methods = deep.evaluation.numbers["methods"]
+    assert methods["ensemble"]["draws"] == settings.profiles["draft"].ensemble_size
     assert deep.companions["ensemble"].diagnostics["members_converged"] == settings.profiles["draft"].ensemble_size
-    assert approximations["dropout"]["draws"] == deep.companions["dropout"].diagnostics["passes"]
+    assert methods["dropout"]["draws"] == deep.companions["dropout"].diagnostics["passes"]
     for method in ("dropout", "ensemble"):  # evaluated exactly like the posterior
         assert set(deep.evaluation.numbers["metrics"][method]) == set(deep.evaluation.numbers["metrics"]["posterior"])

@@ -1,7 +1,5 @@
-"""The build report, slides/report.json: what was fitted or drawn, how long it took, how good it is.
-
-Every number a slide shows is read from here.
-"""
+"""Stage 5, the report, slides/report.json: what was fitted or drawn, how long it took, how good
+it is. Every number a slide shows is read from here."""
 from __future__ import annotations
 
 import json
@@ -9,6 +7,7 @@ from pathlib import Path
 
 from bdl_demo.files import atomic_write
 from bdl_demo.model.fit import FittedModel
+from bdl_demo.stages import stage
 
 
 def fit_summary(model: FittedModel) -> dict:
@@ -33,16 +32,15 @@ def fit_summary(model: FittedModel) -> dict:
     } | model.evaluation.numbers
 
 
-def build_report(models: dict[str, FittedModel]) -> dict:
-    """The report of the fits; the figures and the total time are added as the build goes on."""
+@stage("report")
+def make_report(models: dict[str, FittedModel]) -> dict:
+    """The report of the fits; the figures and the timings join it when the deck is written."""
     return {"fits": {model_id: fit_summary(model) for model_id, model in models.items()}}
 
 
 def write_report(report: dict, path: Path) -> None:
-    """report.json: the numbers of the build; a figure's data for the deck's scripts stay in the deck."""
-    figures = {figure_id: {k: v for k, v in entry.items() if k != "interaction"}
-               for figure_id, entry in report.get("figures", {}).items()}
-    atomic_write(path, json.dumps({**report, "figures": figures}, indent=2).encode())
+    """report.json: the numbers of the build."""
+    atomic_write(path, json.dumps(report, indent=2).encode())
 
 
 def _lists(arrays: dict) -> dict:

@@ -1,0 +1,1 @@
+"""Stage 1, the settings: deck.toml, the one file a user edits, read and checked."""
