@@ -2,11 +2,14 @@
 an output sees the old file or the whole new one, never half of it."""
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import stat
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable
 
 from bdl_demo.errors import UserError
 
@@ -87,3 +90,20 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+@contextmanager
+def exclusive_lock(path: Path, waiting: Callable[[], None] = lambda: None):
+    """Hold an exclusive lock on the file at `path` (made, with its folder, if missing) for the
+    block; if another process holds it, call `waiting()` and wait. OSError if it cannot be made."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            waiting()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -8,7 +8,6 @@ from a CDN.
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import mimetypes
@@ -16,11 +15,12 @@ import os
 import shutil
 import subprocess
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable
 
 from bdl_demo.errors import UserError
-from bdl_demo.files import copy_file
+from bdl_demo.files import copy_file, exclusive_lock
 from bdl_demo.stages import stage
 
 PACKAGES = ("reveal.js", "katex")
@@ -87,14 +87,12 @@ def ensure_assets(log: Callable[[str], None] = lambda message: None) -> Path:
     if npm is None:
         raise AssetError("reveal.js and KaTeX are not installed and npm is missing: "
                          "install Node.js with npm (e.g. apt-get install npm), then build again")
-    try:
-        home.mkdir(parents=True, exist_ok=True)
-        lock = open(home / ".install.lock", "a+")
-    except OSError as error:
-        raise AssetError(f"cannot install reveal.js and KaTeX into {home}: {error.strerror}; "
-                         "set BDL_DEMO_ASSETS to a writable folder") from None
-    with lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another build may be installing them right now
+    with ExitStack() as held:
+        try:  # another build may be installing them right now
+            held.enter_context(exclusive_lock(home / ".install.lock"))
+        except OSError as error:
+            raise AssetError(f"cannot install reveal.js and KaTeX into {home}: {error.strerror}; "
+                             "set BDL_DEMO_ASSETS to a writable folder") from None
         if _installed_versions(node_modules) != wanted:
             _npm_ci(npm, home, wanted, log)
     return node_modules

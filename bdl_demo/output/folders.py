@@ -13,10 +13,10 @@ import json
 import os
 import shutil
 import tempfile
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from bdl_demo.files import atomic_write, resolved
+from bdl_demo.files import atomic_write, exclusive_lock, resolved
 from bdl_demo.errors import UserError
 from bdl_demo.results.images import IMAGES_MANIFEST
 
@@ -152,21 +152,12 @@ def remove_dead_staging(out: Path) -> None:
 @contextmanager
 def project_lock(folder: Path, log):
     """Hold the project's build lock: a second build waits, saying so, until the first is done."""
-    import fcntl
-
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle = open(folder / "build.lock", "a+")
-    except OSError as error:
-        raise OutputError(f"cannot use the cache folder {folder}: {error.strerror}; "
-                          "set BDL_DEMO_CACHE to a writable folder") from None
-    with handle:
+    lock = folder / "build.lock"
+    with ExitStack() as held:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            log(f"waiting for another build of this project to finish (lock {folder / 'build.lock'}) …")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            held.enter_context(exclusive_lock(lock, lambda: log(
+                f"waiting for another build of this project to finish (lock {lock}) …")))
+        except OSError as error:
+            raise OutputError(f"cannot use the cache folder {folder}: {error.strerror}; "
+                              "set BDL_DEMO_CACHE to a writable folder") from None
+        yield
