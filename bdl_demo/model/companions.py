@@ -21,9 +21,10 @@ from bdl_demo.model.network import Network
 def ensemble(model, net: Network, *, members: int, seed: int) -> tuple[dict, dict]:
     """M MAPs of the Bayesian model, each from its own random start."""
     from bdl_demo.model.bayesian import random_initvals
-    from bdl_demo.model.map_estimate import find_map
+    from bdl_demo.model.map_estimate import LogPosterior
 
-    fits = [find_map(model, net, seed + 1 + m, start=random_initvals(net, seed + 1 + m)) for m in range(members)]
+    objective = LogPosterior(model, net)  # compiled once for every member
+    fits = [objective.find_map(start=random_initvals(net, seed + 1 + m)) for m in range(members)]
     draws = {name: np.stack([estimate[name] for estimate, _ in fits]) for name in fits[0][0]}
     each = [{"converged": check["map_converged"], "iterations": check["map_iterations"],
              "loss": check["map_loss"][-1] if check["map_loss"] else None} for _, check in fits]
@@ -40,7 +41,7 @@ def mc_dropout(net: Network, X: np.ndarray, y: np.ndarray, *, rate: float, passe
     from pytensor.tensor.random.utils import RandomStream
 
     from bdl_demo.model.bayesian import ACTIVATIONS, random_initvals
-    from bdl_demo.model.convergence import settled
+    from bdl_demo.model.convergence import may_stop, settled
 
     params = {name: pytensor.shared(value, name=name) for name, value in random_initvals(net, seed).items()}
     stream = RandomStream(seed)
@@ -55,10 +56,12 @@ def mc_dropout(net: Network, X: np.ndarray, y: np.ndarray, *, rate: float, passe
         (params[m.name] ** 2).sum() / (2 * net.prior_sd(m.name) ** 2) for m in net.matrices()) / len(y)
     step = pytensor.function([inputs, targets], loss, updates=adam(loss, list(params.values()), learning_rate))
     rng = np.random.default_rng(seed)
-    history = np.empty(iterations)
-    for t in range(iterations):
+    history, steps = np.empty(iterations), 0
+    while steps < iterations and not may_stop(history[:steps], iterations):
         rows = rng.choice(len(y), size=batch_size, replace=False) if 0 < batch_size < len(y) else slice(None)
-        history[t] = step(X[rows], y[rows])
+        history[steps] = step(X[rows], y[rows])
+        steps += 1
+    history = history[:steps]
     trained = {name: shared.get_value() for name, shared in params.items()}
     checks = {"rate": rate, "passes": passes} | settled(history, iterations)
     return dropout_draws(net, trained, rate, passes, seed), checks, history

@@ -10,6 +10,8 @@ import numpy as np
 from bdl_demo.model.fit import Fit
 
 SETTLED = 0.01  # a stochastic loss has settled when its mean moved by less than 1 % over the last tenth
+STOP_CHANGE = 0.002  # a run may stop early once its last quarter's mean is within 0.2 % of the quarter before
+CHECKS = 120  # how often, over a run's cap of steps, it asks whether it may stop (from the tenth check on)
 
 
 def settled(loss: np.ndarray, iterations: int) -> dict:
@@ -18,7 +20,32 @@ def settled(loss: np.ndarray, iterations: int) -> dict:
     tenth = max(1, len(loss) // 10)
     last, before = loss[-tenth:].mean(), loss[-2 * tenth:-tenth].mean()
     change = float(abs(last - before) / max(abs(before), 1e-12))
-    return {"iterations": int(iterations), "loss_change": change, "converged": bool(change < SETTLED)}
+    return {"iterations": int(len(loss)), "cap": int(iterations), "loss_change": change,
+            "converged": bool(change < SETTLED)}
+
+
+def may_stop(loss: np.ndarray, cap: int) -> bool:
+    """Whether a stochastic optimiser with at most `cap` steps may stop after the steps in `loss`:
+    asked every cap/120 steps from cap/12 on, yes once its mean over the last quarter of the steps
+    moved by less than STOP_CHANGE from the quarter before — stricter than `settled`, so a loss
+    still drifting slowly runs on to the cap."""
+    steps, every = len(loss), max(1, cap // CHECKS)
+    if steps < 10 * every or steps % every:
+        return False
+    quarter = steps // 4
+    last, before = loss[-quarter:].mean(), loss[-2 * quarter:-quarter].mean()
+    return bool(abs(last - before) < STOP_CHANGE * max(abs(before), 1e-12))
+
+
+class StopWhenSettled:
+    """A callback for PyMC's `pm.fit`: stop once `may_stop` says the loss settled."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+
+    def __call__(self, approximation, loss: np.ndarray, step: int) -> None:
+        if may_stop(loss, self.cap):
+            raise StopIteration(f"the loss settled after {step} steps")
 
 
 def convergence_problem(fit: Fit) -> str | None:

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from bdl_demo.model.convergence import settled
+from bdl_demo.model.convergence import StopWhenSettled, settled
 from bdl_demo.model.data import Dataset
 from bdl_demo.model.fit import Fit
 from bdl_demo.model.map_estimate import find_map
@@ -36,7 +36,7 @@ def infer(net: Network, data: Dataset, *, method: str, draws: int, tune: int, ch
     model = bayesian_network(net, data.X_train, y)
     # Every posterior here starts from the MAP; the stand-ins train their own networks.
     start_at = random_initvals(net, seed) if net.hidden else None
-    map_estimate, diagnostics = find_map(model, net, seed, start_at) if method in POSTERIORS else ({}, {})
+    map_estimate, diagnostics = find_map(model, net, start_at) if method in POSTERIORS else ({}, {})
     if method == "nuts":
         posterior, checks, loss = _nuts(model, net, draws, tune, chains, seed, progressbar)
     elif method == "advi":
@@ -82,14 +82,15 @@ def sample_nuts(model, draws: int, tune: int, chains: int, seed: int, progressba
 def fit_advi(model, start: dict, iterations: int, learning_rate: float, seed: int,
              draws_per_step: int = 1, progressbar: bool = False):
     """Fit an independent Normal to every parameter by stochastic optimisation (mean-field ADVI),
-    from the MAP with a small spread; each step's gradient averages `draws_per_step` draws."""
+    from the MAP with a small spread; each step's gradient averages `draws_per_step` draws; it
+    stops when its loss settles, at the latest after `iterations` steps."""
     import pymc as pm
 
     spread = {name: np.full(np.size(value), 0.05) for name, value in start.items()}
     with model:
         return pm.fit(iterations, method="advi", start=start, start_sigma=spread, obj_n_mc=draws_per_step,
                       obj_optimizer=pm.adam(learning_rate=learning_rate), random_seed=seed,
-                      progressbar=progressbar)
+                      callbacks=[StopWhenSettled(cap=iterations)], progressbar=progressbar)
 
 
 def _nuts(model, net, draws, tune, chains, seed, progressbar):

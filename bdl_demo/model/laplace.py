@@ -136,7 +136,7 @@ def choose_tau_on_held_out(net: Network, X: np.ndarray, y: np.ndarray, seed: int
 
     held = _held_out(y, seed)
     model = bayesian_network(net, X[~held], y[~held])
-    estimate, _ = find_map(model, net, seed, start=random_initvals(net, seed) if net.hidden else None)
+    estimate, _ = find_map(model, net, start=random_initvals(net, seed) if net.hidden else None)
     approximation = Laplace.at(net, X[~held], y[~held], estimate)
     limit = (1 + TOLERANCE) * predictive_nll(net, estimate, None, X[held], y[held])
     curve = {}

@@ -83,8 +83,10 @@ def accuracy_rejection(p: np.ndarray, y: np.ndarray, uncertainty: np.ndarray, ke
 
 def auroc(inside: np.ndarray, outside: np.ndarray) -> float:
     """Probability that an outside input gets a higher score than an inside one (ties count half):
-    1 when the uncertainty separates them perfectly, 0.5 when it does not at all."""
-    from sklearn.metrics import roc_auc_score
+    1 when the uncertainty separates them perfectly, 0.5 when it does not at all. That is the
+    Mann–Whitney U statistic over the number of pairs (the same number as scikit-learn's
+    roc_auc_score, without importing scikit-learn for it)."""
+    from scipy.stats import mannwhitneyu
 
-    is_outside = np.concatenate([np.zeros(len(inside)), np.ones(len(outside))])
-    return float(roc_auc_score(is_outside, np.concatenate([inside, outside])))
+    pairs = len(inside) * len(outside)
+    return float(mannwhitneyu(outside, inside, method="asymptotic").statistic / pairs)

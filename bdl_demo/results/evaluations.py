@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 from bdl_demo.model.evaluation import Evaluation, evaluate
 from bdl_demo.model.fit import FittedModel, curvature_bytes, curvature_from_bytes
 from bdl_demo.results.cache import Cache, key_of, module_hashes
+from bdl_demo.results.parallel import forked_map
 from bdl_demo.stages import stage
 
 EVALUATION_MODULES = tuple(f"bdl_demo.model.{name}" for name in (
@@ -15,17 +17,35 @@ EVALUATION_MODULES = tuple(f"bdl_demo.model.{name}" for name in (
 
 @stage("evaluation")
 def evaluate_models(models: dict[str, FittedModel], cache: Cache, force: bool = False) -> dict[str, FittedModel]:
-    """Each model with its evaluation (held-out predictions, maps, checks), cached per fit."""
-    return {model_id: evaluated(model, cache, force) for model_id, model in models.items()}
+    """Each model with its evaluation (held-out predictions, maps, checks), cached per fit; those
+    not in the cache are evaluated side by side."""
+    keys = {model_id: evaluation_key(model) for model_id, model in models.items()}
+    found = {model_id: None if force else _cached(cache, keys[model_id]) for model_id in models}
+    todo = [model_id for model_id, evaluation in found.items() if evaluation is None]
+    made = forked_map(functools.partial(_evaluate, cache=cache), [models[model_id] for model_id in todo])
+    for model_id, evaluation in zip(todo, made):
+        cache.write("evaluations", keys[model_id], evaluation.to_bytes())
+        found[model_id] = evaluation
+    return {model_id: dataclasses.replace(model, evaluation=found[model_id]) for model_id, model in models.items()}
 
 
-def evaluated(model: FittedModel, cache: Cache, force: bool = False) -> FittedModel:
-    """The model with its evaluation, keyed by its fits and the source of the evaluation."""
-    key = key_of("evaluation", model.fit.key, [c.key for c in model.companions.values()],
-                 module_hashes(*EVALUATION_MODULES))
-    evaluation, _ = cache.fetch("evaluations", key, lambda: evaluate(with_curvature(model, cache)),
-                                encode=Evaluation.to_bytes, decode=Evaluation.from_bytes, force=force)
-    return dataclasses.replace(model, evaluation=evaluation)
+def evaluation_key(model: FittedModel) -> str:
+    """The evaluation's key: the model's fits and the source of the evaluation."""
+    return key_of("evaluation", model.fit.key, [c.key for c in model.companions.values()],
+                  module_hashes(*EVALUATION_MODULES))
+
+
+def _cached(cache: Cache, key: str) -> Evaluation | None:
+    entry = cache.read("evaluations", key)
+    try:
+        return Evaluation.from_bytes(entry.payload) if entry else None
+    except Exception as error:  # whole but unreadable: written by another version
+        cache.log(f"warning: unreadable cache entry evaluations/{key} ({type(error).__name__}): making it again")
+        return None
+
+
+def _evaluate(model: FittedModel, cache: Cache) -> Evaluation:
+    return evaluate(with_curvature(model, cache))
 
 
 def with_curvature(model: FittedModel, cache: Cache) -> FittedModel:

@@ -7,6 +7,7 @@ matplotlib.
 """
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from bdl_demo.results.cache import Cache, key_of, library_versions, module_hashes
+from bdl_demo.results.parallel import forked_map
 from bdl_demo.results.images import check_figure_names, figures_written_before, record_figures
 from bdl_demo.figures.registry import PACKAGE, SHARED_MODULES, FigureSpec, resolve
 from bdl_demo.files import atomic_write
@@ -55,50 +57,69 @@ def draw_figures(figure_ids: list[str], models: dict[str, FittedModel], images: 
     """
     check_figure_names(images, [f"{figure_id}.svg" for figure_id in figure_ids])
     images.mkdir(parents=True, exist_ok=True)
+    specs = [resolve(figure_id, models, deck) for figure_id in figure_ids]
+    keys = [figure_key(spec, models) for spec in specs]
+    stored = [None if force else _from_cache(key, cache, log) for key in keys]
+    drawn = _render_all([spec for spec, found in zip(specs, stored) if found is None], models)
     figures, written = Figures(), {}
-    for figure_id in figure_ids:
-        spec = resolve(figure_id, models, deck)
-        entry, interaction = _draw_one(spec, models, images, cache, force, log)
-        figures.manifest[figure_id] = entry
+    for spec, key, found in zip(specs, keys, stored):
+        if found is None:
+            (data, meta, interaction), seconds = next(drawn)
+            _store(key, data, meta, interaction, cache)
+        else:
+            (data, meta, interaction), seconds = found
+        file = f"{spec.id}.svg"
+        if not ((images / file).is_file() and (images / file).read_bytes() == data):
+            atomic_write(images / file, data)
+        log(f"figure {spec.id}: {'cached' if found else 'drawn'} ({seconds:.2f} s)")
+        figures.manifest[spec.id] = {"file": file, **meta, "key": key, "cached": found is not None,
+                                     "seconds": round(seconds, 3)}
         if interaction:
-            figures.interactions[figure_id] = interaction
-        written[entry["file"]] = [spec.model] if spec.model else []
+            figures.interactions[spec.id] = interaction
+        written[file] = [spec.model] if spec.model else []
     remove_stale(images, written, others, log)
     return figures
 
 
-def _draw_one(spec: FigureSpec, models, images: Path, cache: Cache, force: bool, log) -> tuple[dict, dict | None]:
-    """Copy one figure from the cache, or draw and cache it; return its manifest entry and its
-    interaction data (cached beside the figure, under the same key)."""
-    from bdl_demo.figures.registry import render  # imports matplotlib only when a figure is drawn
-
+def _from_cache(key: str, cache: Cache, log):
+    """A figure's SVG, meta and interaction data from the cache, and the seconds it took; or None."""
     started = time.perf_counter()
-    key = figure_key(spec, models)
-    entry = None if force else cache.read("figures", key)
-    interaction = None
+    entry = cache.read("figures", key)
     if entry is not None and not entry.payload.startswith(SVG_START):
         log(f"warning: damaged cache entry figures/{key}: making it again")
-        entry = None
-    if entry is not None and entry.meta.get("interactive"):
+        return None
+    if entry is None:
+        return None
+    interaction = None
+    if entry.meta.get("interactive"):
         stored = cache.read("interactions", key)
-        interaction = json.loads(stored.payload) if stored else None
-        entry = entry if interaction else None  # the figure without its data is made again
-    cached = entry is not None
-    if cached:
-        data, meta = entry.payload, entry.meta
-    else:
-        data, meta, interaction = render(spec, models)
-        meta |= {"interactive": True} if interaction else {}
-        if interaction:
-            cache.write("interactions", key, json.dumps(interaction, separators=(",", ":")).encode())
-        cache.write("figures", key, data, meta)
-    file = f"{spec.id}.svg"
-    target = images / file
-    if not (target.is_file() and target.read_bytes() == data):
-        atomic_write(target, data)
-    seconds = time.perf_counter() - started
-    log(f"figure {spec.id}: {'cached' if cached else 'drawn'} ({seconds:.2f} s)")
-    return {"file": file, **meta, "key": key, "cached": cached, "seconds": round(seconds, 3)}, interaction
+        if stored is None:  # the figure without its data is made again
+            return None
+        interaction = json.loads(stored.payload)
+    return (entry.payload, entry.meta, interaction), time.perf_counter() - started
+
+
+def _store(key: str, data: bytes, meta: dict, interaction: dict | None, cache: Cache) -> None:
+    """Cache a drawn figure, with its interaction data under the same key."""
+    if interaction:
+        meta |= {"interactive": True}
+        cache.write("interactions", key, json.dumps(interaction, separators=(",", ":")).encode())
+    cache.write("figures", key, data, meta)
+
+
+def _render_all(specs: list[FigureSpec], models: dict[str, FittedModel]):
+    """Yield (svg, meta, interaction) and the seconds it took for each spec, in order: drawn in
+    as many processes as there are cores when there are a few to draw."""
+    import bdl_demo.figures.registry  # noqa: F401  (matplotlib, imported once, before any fork)
+
+    return forked_map(functools.partial(_timed_render, models=models), specs, per_process=4)
+
+
+def _timed_render(spec: FigureSpec, models: dict[str, FittedModel]):
+    from bdl_demo.figures.registry import render
+
+    started = time.perf_counter()
+    return render(spec, models), time.perf_counter() - started
 
 
 def remove_stale(images: Path, written: dict[str, list[str]], others: set[str], log) -> None:
