@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import multiprocessing
 import os
 import signal
@@ -67,7 +68,7 @@ def fit_models(settings: Settings, data: dict[str, Dataset], quality: str, cache
     jobs = [job for model_id, model_data in data.items()
             for job in plan(settings.models[model_id], model_data, settings, quality)]
     fits = {job.key: None if force else _cached_fit(job, cache, log) for job in jobs}
-    todo = [job for job in jobs if fits[job.key] is None]
+    todo = sorted((job for job in jobs if fits[job.key] is None), key=_work, reverse=True)  # largest first
     for job in todo:
         log(f"fit {job.name}: fitting with {job.method.upper()} ({quality}) …")
     processes = worker_count(len(todo), workers or os.cpu_count() or 1)
@@ -102,6 +103,12 @@ def plan(model: ModelSettings, data: Dataset, settings: Settings, quality: str) 
                      settings.seed, module_hashes(*FIT_MODULES), library_versions())
         jobs.append(Job(model, method, network, data, profile, settings.seed, key))
     return jobs
+
+
+def _work(job: Job) -> int:
+    """A fit's size, to start the largest first so that no core is left with one at the end:
+    its parameters times its training rows."""
+    return sum(math.prod(m.shape) for m in job.network.matrices()) * len(job.data.y_train)
 
 
 def _cached_fit(job: Job, cache: Cache, log) -> Fit | None:
