@@ -83,25 +83,29 @@ def real_deck(draft_models, tmp_path_factory):
 
 
 class LeafSections(HTMLParser):
-    """Counts the <section>s with no <section> inside: the slides reveal.js shows."""
+    """Counts the <section>s with no <section> inside: the slides reveal.js shows; and those of
+    them marked data-visibility="uncounted" (the appendix)."""
 
     def __init__(self):
         super().__init__()
-        self.stack, self.leaves = [], 0
+        self.stack, self.leaves, self.uncounted = [], 0, 0
 
     def handle_starttag(self, tag, attrs):
         if tag == "section":
             if self.stack:
-                self.stack[-1] = False  # the parent has a child section: not a leaf
-            self.stack.append(True)
+                self.stack[-1][0] = False  # the parent has a child section: not a leaf
+            self.stack.append([True, ("data-visibility", "uncounted") in attrs])
 
     def handle_endtag(self, tag):
         if tag == "section":
-            self.leaves += self.stack.pop()
+            leaf, uncounted = self.stack.pop()
+            self.leaves += leaf
+            self.uncounted += leaf and uncounted
 
 
-def leaf_count(html: str) -> int:
-    """How many slides a reveal.js page has, read from its HTML."""
+def leaf_count(html: str, counted: bool = False) -> int:
+    """How many slides a reveal.js page has, read from its HTML; with `counted`, only those the
+    deck counts (not the appendix)."""
     parser = LeafSections()
     parser.feed(html)
-    return parser.leaves
+    return parser.leaves - (parser.uncounted if counted else 0)

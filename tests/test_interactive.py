@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from playwright import sync_api
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, model_where, require_chromium
+from conftest import CHROMIUM, CHROMIUM_ARGS, leaf_count, model_where, require_chromium
 
 pytestmark = pytest.mark.browser
 require_chromium()
@@ -357,6 +357,50 @@ def test_the_reading_view_on_a_phone_responds_too(browser, real_deck, draft_mode
     explore.scroll_into_view_if_needed()
     explore.locator('[data-role="preset"][data-n="3"]').tap()
     assert len(json.loads(explore.get_attribute("data-points"))) == 3
+    deep = model_where(draft_models, "deep net on a plane")
+    probe = page.locator(f'.interactive[data-kind="probe"][data-model="{deep.id}"]').first
+    probe.scroll_into_view_if_needed()
+    box = probe.locator("svg").bounding_box()
+    tapped = []
+    for share in (0.3, 0.6):  # a tap, with no pointer moving first, puts the probe where it landed
+        page.touchscreen.tap(box["x"] + share * box["width"], box["y"] + 0.5 * box["height"])
+        tapped.append(json.loads(probe.get_attribute("data-probe"))["x"])
+        assert page.locator(".bdl-panel").is_visible()  # and it stays when the finger lifts
+    assert tapped[0] < tapped[1]
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert errors == []
+    context.close()
+
+
+def test_the_reading_view_has_contents_keeps_code_indented_and_says_when_a_table_scrolls(browser, real_deck):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto((real_deck / "read.html").as_uri())
+    page.wait_for_function("window.BDL")
+    links = page.locator("nav.contents a").evaluate_all(
+        "links => links.map(a => [a.getAttribute('href'), a.textContent])")
+    for href, text in links:  # each entry leads to the slide of that title
+        assert page.locator(f"{href} :is(h1, h2, h3)").first.text_content() == text
+    sections = page.locator("section.slide").evaluate_all(
+        "slides => slides.filter(s => s.querySelector('h1, h2')).map(s => '#' + s.id)")
+    assert sections and set(sections) <= {href for href, _ in links}  # every section of the talk is listed
+    page.locator("nav.contents a").last.tap()
+    assert page.evaluate("window.scrollY") > 0
+    deck = (real_deck / "index.html").read_text()
+    first_in_appendix = leaf_count(deck, counted=True) + 1  # the deck's slides after its last counted one
+    assert page.locator("h2#appendix + section.slide").get_attribute("id") == f"slide-{first_in_appendix}"
+
+    code = page.locator("pre.code").first
+    assert code.evaluate("c => getComputedStyle(c).whiteSpace") == "pre"
+    lines = code.inner_text().splitlines()
+    assert any(line.startswith("    ") for line in lines)  # indentation kept, not wrapped away
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    boxes = page.locator(".table-scroll").evaluate_all("""boxes => boxes.map(b => ({
+        wider: b.scrollWidth > b.clientWidth + 1, says: b.dataset.scrolls,
+        cue: getComputedStyle(b, '::before').content}))""")
+    assert any(box["wider"] for box in boxes)  # the deck has tables wider than a phone
+    for box in boxes:
+        assert box["says"] == ("true" if box["wider"] else "false")
+        assert ("scroll sideways" in box["cue"]) == box["wider"]
     context.close()

@@ -42,7 +42,7 @@ def total_slides(real_deck) -> int:
                    else route.abort())
         page.goto((real_deck / "index.html").as_uri())
         page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=15_000)
-        total = page.evaluate("Reveal.getTotalSlides()")
+        total = page.evaluate("document.querySelectorAll('.reveal .slides section:not(:has(section))').length")  # the appendix's too
         browser.close()
     return total
 

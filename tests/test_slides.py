@@ -106,3 +106,17 @@ def test_a_figure_the_build_cannot_make_names_the_slide():
 def test_plain_markdown_drops_the_deck_only_syntax():
     source = "{.fragment}\nA [weight]{.weight} here.\n![cap](figure:x){.fragment}"
     assert plain_markdown(source) == "A weight here.\n![cap](figure:x)"
+
+
+def test_slides_after_the_appendix_line_are_marked_and_rendered_uncounted():
+    stacks = parse_talk("# One\n\n---\n\n## Two\n\n--- appendix\n\n## Three\n\n--\n\n### Four\n\n---\n\n## Five\n")
+    assert [[(s.title, s.appendix) for s in stack] for stack in stacks] == [
+        [("One", False)], [("Two", False)], [("Three", True), ("Four", True)], [("Five", True)]]
+    renderer = SlideRenderer(Figures())
+    assert 'data-visibility="uncounted"' in renderer.slide(stacks[2][1])
+    assert "data-visibility" not in renderer.slide(stacks[1][0])
+
+
+def test_a_second_appendix_line_is_an_error():
+    with pytest.raises(SlideError, match='2 "--- appendix" lines'):
+        parse_talk("# One\n\n--- appendix\n\n## Two\n\n--- appendix\n\n## Three\n")

@@ -93,6 +93,9 @@ class SlideRenderer:
                      "math_block", "fence", "container_div_open", "container_div_close",
                      "list_item_open"):
             self.md.renderer.rules[name] = getattr(self, "_" + name)  # called as rule(tokens, index, options, env)
+        if reading:  # a table wider than a phone's column scrolls in its own box (tables.js says so)
+            self.md.renderer.rules["table_open"] = self._table_open
+            self.md.renderer.rules["table_close"] = self._table_close
 
     def stack(self, stack: Stack) -> str:
         slides = "\n".join(self.slide(slide) for slide in stack)
@@ -102,7 +105,8 @@ class SlideRenderer:
         body = "".join(self.blocks(slide.blocks))
         notes = "".join(self.blocks(slide.notes))
         aside = f'<aside class="notes">\n{notes}</aside>\n' if notes else ""
-        return f"<section>\n{body}{aside}</section>"
+        uncounted = ' data-visibility="uncounted"' if slide.appendix else ""
+        return f"<section{uncounted}>\n{body}{aside}</section>"
 
     def blocks(self, blocks: list[Block]) -> list[str]:
         tokens = [token for block in blocks for token in self._laid_out(block)]
@@ -205,6 +209,13 @@ class SlideRenderer:
             return (f'<figure class="{classes}"><div class="math">{math}</div>'
                     f"<figcaption>{html.escape(str(caption))}</figcaption></figure>\n")
         return f'<div class="{" ".join(["math", *block_classes(token)])}">{math}</div>\n'
+
+    def _table_open(self, tokens, index, options, env) -> str:
+        return ('<div class="table-scroll" tabindex="0" role="region" aria-label="table">'
+                + self.md.renderer.renderToken(tokens, index, options, env))
+
+    def _table_close(self, tokens, index, options, env) -> str:
+        return self.md.renderer.renderToken(tokens, index, options, env) + "</div>\n"
 
     def _fence(self, tokens, index, options, env) -> str:
         return f'<pre class="code"><code>{highlight(tokens[index].content.rstrip())}</code></pre>\n'

@@ -7,6 +7,7 @@ in the deck respond here, with the same scripts and data (lib/bdl/).
 """
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from markupsafe import Markup
@@ -20,6 +21,7 @@ from bdl_demo.deck.talk import environment
 from bdl_demo.results.figures import Figures
 
 READER = "read.html"
+APPENDIX = '<h2 class="appendix" id="appendix">Appendix: more than the talk shows</h2>\n'
 
 
 def render_reader(stacks: list[Stack], figures: Figures, *, deck: dict, templates: Path,
@@ -27,13 +29,35 @@ def render_reader(stacks: list[Stack], figures: Figures, *, deck: dict, template
     """read.html, which uses the deck's images/ and lib/; and the template files it read."""
     read: set[Path] = set()
     renderer = SlideRenderer(figures, reading=True)
-    articles = "\n".join(_article(renderer, slide, number)
-                         for number, slide in enumerate((s for stack in stacks for s in stack), start=1))
+    slides = [slide for stack in stacks for slide in stack]
+    starts = [slide.appendix and (number == 1 or not slides[number - 2].appendix)
+              for number, slide in enumerate(slides, start=1)]  # where the appendix begins
+    articles = "\n".join((APPENDIX if start else "") + _article(renderer, slide, number)
+                         for number, (slide, start) in enumerate(zip(slides, starts), start=1))
+    articles = _contents(stacks) + articles
     env = environment(Path(templates).resolve(), read, autoescape=True, compiled=compiled)
     page = env.get_template(READER).render(deck=deck, slides=Markup(articles),
                                            code_css=Markup(highlight_css(".code")),
                                            scripts=(DATA_SCRIPT, *SCRIPTS), **page_colors())
     return page, read
+
+
+def _contents(stacks: list[Stack]) -> str:
+    """A table of contents, so that a reader on a phone can jump instead of scrolling the whole
+    talk: a link to every slide that opens a section — the first of each stack of the deck, and any
+    other under a top-level (#, ##) heading."""
+    entries, number = [], 0
+    for stack in stacks:
+        for place, slide in enumerate(stack):
+            number += 1
+            if slide.title and (place == 0 or _heading_level(slide) <= 2):
+                entries.append(f'<li><a href="#slide-{number}">{html.escape(slide.title)}</a></li>')
+    return f'<nav class="contents" aria-label="contents"><h2>Contents</h2>\n<ol>\n{"".join(entries)}\n</ol></nav>\n'
+
+
+def _heading_level(slide: Slide) -> int:
+    """The level of the slide's first heading: 1 for #, 2 for ##, …"""
+    return next(int(block.tokens[0].tag[1]) for block in slide.blocks if block.tokens[0].type == "heading_open")
 
 
 def _article(renderer: SlideRenderer, slide: Slide, number: int) -> str:

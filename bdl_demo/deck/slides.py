@@ -4,6 +4,8 @@ The Markdown is CommonMark (markdown-it-py) with tables, math (`$…$`, `$$…$$
 attributes (`{.class}` on the line before a block, `[text]{.class}` inline) and `:::` blocks:
 
 - a line `---` starts the next slide, `--` the next slide below it (a vertical stack);
+- a line `--- appendix` starts the appendix: the slides after it come after the talk's last slide,
+  reachable but not counted (reveal.js's `data-visibility="uncounted"`);
 - the slide's first heading is its title;
 - `![caption](figure:<id>)` shows a figure of the build (see bdl_demo.figures.registry);
 - `::: notes` … `:::` holds the speaker notes;
@@ -30,7 +32,7 @@ from bdl_demo.deck.inline import without_links
 from bdl_demo.errors import UserError
 
 FIGURE_SCHEME = "figure:"
-SLIDE_BREAK, STACK_BREAK = "--", "---"
+SLIDE_BREAK, STACK_BREAK, APPENDIX_BREAK = "--", "---", "--- appendix"
 
 
 class SlideError(UserError):
@@ -83,6 +85,7 @@ class Slide:
     title: str
     blocks: list[Block]
     notes: list[Block]
+    appendix: bool = False  # after the talk's last slide: shown, not counted
 
     @property
     def figures(self) -> list[str]:
@@ -104,10 +107,16 @@ def parse_talk(text: str, check_figure: Callable[[str], object] = lambda figure_
     """The talk's Markdown as stacks of slides; `check_figure` raises for a figure the build cannot make."""
     md = markdown()
     stacks = []
-    for stack_text in _split(text, STACK_BREAK):
-        slides = [parse_slide(md, slide_text) for slide_text in _split(stack_text, SLIDE_BREAK)]
-        if slides:
-            stacks.append(slides)
+    parts = _split(text, APPENDIX_BREAK, keep_blank=True)
+    if len(parts) > 2:
+        raise SlideError(f'the talk has {len(parts) - 1} "{APPENDIX_BREAK}" lines: keep only the one '
+                         "that starts the appendix")
+    for appendix, part in enumerate(parts):
+        for stack_text in _split(part, STACK_BREAK):
+            slides = [parse_slide(md, slide_text, appendix=bool(appendix))
+                      for slide_text in _split(stack_text, SLIDE_BREAK)]
+            if slides:
+                stacks.append(slides)
     for stack in stacks:
         for slide in stack:
             for figure_id in slide.figures:
@@ -118,8 +127,9 @@ def parse_talk(text: str, check_figure: Callable[[str], object] = lambda figure_
     return stacks
 
 
-def _split(text: str, separator: str) -> list[str]:
-    """Text cut at lines that hold only `separator`; parts with nothing but blanks are dropped."""
+def _split(text: str, separator: str, keep_blank: bool = False) -> list[str]:
+    """Text cut at lines that hold only `separator`; parts with nothing but blanks are dropped
+    unless `keep_blank`."""
     parts, current = [], []
     for line in text.splitlines():
         if line.strip() == separator:
@@ -128,17 +138,17 @@ def _split(text: str, separator: str) -> list[str]:
         else:
             current.append(line)
     parts.append("\n".join(current))
-    return [part for part in parts if part.strip()]
+    return parts if keep_blank else [part for part in parts if part.strip()]
 
 
-def parse_slide(md: MarkdownIt, text: str) -> Slide:
+def parse_slide(md: MarkdownIt, text: str, appendix: bool = False) -> Slide:
     """One slide's Markdown as a Slide: title, body blocks and notes blocks."""
     lines = text.splitlines()
     blocks = split_blocks(md.parse(text), lines)
     body = [block for block in blocks if block.layout != "notes"]
     notes = [inner for block in blocks if block.layout == "notes" for inner in block.inner()]
     title = next((block.tokens[1].content for block in body if block.tokens[0].type == "heading_open"), "")
-    return Slide(title, body, notes)
+    return Slide(title, body, notes, appendix)
 
 
 def split_blocks(tokens: list[Token], lines: list[str]) -> list[Block]:

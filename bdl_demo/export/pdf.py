@@ -32,7 +32,9 @@ PRINT_VIEW_SETTLED = r"""(async () => {
   const deadline = Date.now() + 20000;
   while ((!laidOut() || rawTex()) && Date.now() < deadline) await new Promise(r => setTimeout(r, 50));
   await document.fonts.ready;
-  return {slides: Reveal.getTotalSlides(), laidOut: laidOut(), typeset: !rawTex(),
+  return {slides: Reveal.getTotalSlides()  // and the appendix's, which reveal.js does not count
+            + document.querySelectorAll('.reveal .slides section[data-visibility="uncounted"]:not(:has(section))').length,
+          laidOut: laidOut(), typeset: !rawTex(),
           brokenImages: [...document.images].filter(i => !i.complete || !i.naturalWidth).map(i => i.src)};
 })()"""
 

@@ -1,4 +1,4 @@
-/* The uncertainty probe: point at the plane (or focus the figure and move with the arrow keys) and
+/* The uncertainty probe: point at the plane, tap it, or focus the figure and move with the arrow keys:
    the panel shows how p(class) is spread over the posterior's draws there, as a histogram the build
    computed on a grid, beside the MAP's single value. */
 (function () {
@@ -32,13 +32,18 @@
       BDL.panel.hide(figure);
     }
 
-    svg.addEventListener("pointermove", (event) => {
+    function pointAt(event) {
       const s = BDL.svgPoint(svg, event.clientX, event.clientY);
       const d = BDL.fromSvg(build.transform, s.x, s.y);
       const inside = d.x >= build.xs[0] && d.x <= build.xs[nx - 1] && d.y >= build.ys[0] && d.y <= build.ys[ny - 1];
       if (inside) show([nearest(build.xs, d.x), nearest(build.ys, d.y)]); else hide();
-    });
-    svg.addEventListener("pointerleave", hide);
+    }
+
+    // A mouse points by moving; a finger by touching down, and the answer stays after it lifts
+    // (a touch "leaves" as it ends) until the figure loses focus to a tap elsewhere.
+    svg.addEventListener("pointermove", pointAt);
+    svg.addEventListener("pointerdown", pointAt);
+    svg.addEventListener("pointerleave", (event) => { if (event.pointerType !== "touch") hide(); });
     figure.addEventListener("focus", () => show(at));
     figure.addEventListener("blur", hide);
     figure.addEventListener("keydown", (event) => {
