@@ -20,7 +20,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 # Slides to photograph, found by their heading; a fragment index of 99 shows every fragment.
 SHOTS = ("Demystifying", "1 · as a function", "Three views, one model", "Bayes' rule",
-         "Every cell becomes a density", "One line → many plausible lines", "Three ways to the posterior",
+         "every cell becomes a density", "One line → many plausible lines", "Three ways to the posterior",
          "The Bayesian model, in PyMC", "Real data", "The examples it is least sure of", "Is the doubt any good?", "References")
 
 from playwright import sync_api  # noqa: E402
@@ -124,6 +124,73 @@ def test_slide_text_is_at_least_18_px_at_1280_by_720(deck):
         });
         return found; }""")
     assert small == []
+
+
+MEETUP_SLIDES = 45  # a 30–40 minute meetup talk holds about forty slides
+WORDS_PER_SLIDE = 70  # body text an audience reads while listening; notes and code are not counted
+
+
+def test_the_bundled_talk_is_meetup_length_and_the_rest_is_in_the_appendix(deck):
+    page = deck["page"]
+    counted = page.evaluate("Reveal.getTotalSlides()")
+    every = page.evaluate("document.querySelectorAll('.reveal .slides section:not(:has(section))').length")
+    if deck["name"] == "slides":
+        assert counted <= MEETUP_SLIDES < every, (counted, every)
+
+
+def test_no_counted_slide_is_a_wall_of_text(deck):
+    """Words of body text on each counted slide: its title, speaker notes and code left out, each
+    typeset formula counted as one word."""
+    counts = deck["page"].evaluate("""[...document.querySelectorAll('.reveal .slides section:not(:has(section))')]
+        .filter(s => s.dataset.visibility !== 'uncounted')
+        .map(s => {
+            const body = s.cloneNode(true);
+            body.querySelectorAll('aside, pre, h1, h2, h3').forEach(e => e.remove());
+            body.querySelectorAll('.katex').forEach(e => e.replaceWith(' formula '));
+            return [s.querySelector('h1,h2,h3')?.textContent, body.textContent.split(/\\s+/).filter(Boolean).length];
+        })""")
+    assert len(counts) == deck["page"].evaluate("Reveal.getTotalSlides()")
+    walls = [(title, words) for title, words in counts if words > WORDS_PER_SLIDE]
+    assert walls == []
+
+
+def test_nothing_on_a_counted_slide_is_outside_it(deck):
+    """Every fragment shown, nothing drawn beyond the slide's 1280×720 box (a box that scrolls
+    keeps its content: only the box itself must fit)."""
+    page = deck["page"]
+    outside = page.evaluate("""() => {
+        const found = [], box = document.querySelector('.reveal .slides').getBoundingClientRect();
+        const slides = [...document.querySelectorAll('.reveal .slides section:not(:has(section))')]
+            .filter(s => s.dataset.visibility !== 'uncounted');
+        for (const slide of slides) {
+            const {h, v} = Reveal.getIndices(slide);
+            Reveal.slide(h, v, 99);
+            const title = slide.querySelector('h1,h2,h3')?.textContent;
+            for (const e of slide.querySelectorAll('*')) {
+                if (e.closest('aside, .katex-mathml') || e.parentElement.closest('pre, .table-scroll, svg')) continue;
+                const style = getComputedStyle(e);
+                if (style.display === 'none' || style.visibility === 'hidden' || style.position === 'fixed') continue;
+                const r = e.getBoundingClientRect();
+                if (!r.width || !r.height) continue;
+                if (r.left < box.left - 1 || r.top < box.top - 1 || r.right > box.right + 1 || r.bottom > box.bottom + 1)
+                    found.push(`${title}: ${e.tagName.toLowerCase()}.${e.className.baseVal ?? e.className}`);
+            }
+        }
+        return [...new Set(found)]; }""")
+    assert outside == []
+
+
+def test_the_slide_number_and_the_reading_view_link_keep_out_of_the_way(deck):
+    page = deck["page"]
+    page.evaluate("Reveal.slide(0, 0)")
+    link = page.locator(".reading-view a")
+    assert link.is_visible()  # offered on the title slide
+    page.evaluate("Reveal.slide(1, 0)")
+    assert not link.is_visible()  # and not over every other slide
+    number, arrows = (page.locator(selector).bounding_box() for selector in (".reveal .slide-number", ".reveal .controls"))
+    apart = (number["x"] + number["width"] <= arrows["x"] or arrows["x"] + arrows["width"] <= number["x"]
+             or number["y"] + number["height"] <= arrows["y"] or arrows["y"] + arrows["height"] <= number["y"])
+    assert apart, (number, arrows)
 
 
 def test_every_slide_has_speaker_notes(deck):

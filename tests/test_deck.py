@@ -242,7 +242,7 @@ def test_a_removed_model_takes_its_sections_and_figures_with_it():
     models = synthetic_deck.fitted_models(ids=["coin", "bent"])
     stacks = synthetic_deck.talk(models)
     figures = synthetic_deck.figure_ids(stacks)
-    assert figures and all(f.startswith(("coin-", "bent-", "basics-")) for f in figures)
+    assert figures and all(f.startswith(("coin-", "bent-", "basics-", "all-")) for f in figures)
     assert "Real data" not in sections_of(stacks)
     assert not any("Linear regression" in t for t in sections_of(stacks))
 

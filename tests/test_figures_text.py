@@ -59,10 +59,11 @@ def smallest_text(spec, models) -> tuple[float, tuple[float, float]]:
     from matplotlib.text import Text
 
     from bdl_demo.figures import style
+    from bdl_demo.figures.registry import arguments
 
     draw = getattr(importlib.import_module(f"bdl_demo.figures.{spec.module}"), spec.function)
     with style.slide_style():
-        figure, _, *interaction = draw(*([models[spec.model]] if spec.model else []), **spec.options)
+        figure, _, *interaction = draw(*arguments(spec, models), **spec.options)
         figure.canvas.draw()
         sizes = [t.get_fontsize() for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip()]
     return min(sizes), tuple(figure.get_size_inches())

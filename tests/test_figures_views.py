@@ -261,3 +261,22 @@ def test_the_prior_precision_sweep_marks_the_tau_in_use_and_the_evidence_peak():
     rows = model.evaluation.numbers["prior_precision_sweep"]
     assert [row["tau"] for row in rows if row["chosen"]] == [100.0]
     assert max(rows, key=lambda row: row["log_evidence"])["evidence_peak"]
+
+
+def test_merged_reliability_bins_are_the_bins_their_examples_would_form():
+    """Bins of a reliability diagram merged until each holds 10 examples: every merged bin's count,
+    mean confidence and accuracy equal those computed directly from its examples."""
+    from bdl_demo.figures.checks import merge_bins
+    from bdl_demo.model import uncertainty
+
+    rng = np.random.default_rng(3)
+    p1 = rng.beta(8, 1, size=60)  # confidences crowd near 1, leaving sparse bins below
+    p = np.stack([1 - p1, p1], axis=1)
+    y = (rng.random(60) < p1).astype(int)
+    merged = merge_bins(uncertainty.calibration(p, y), 10)
+    assert all(b["count"] >= 10 for b in merged) and sum(b["count"] for b in merged) == 60
+    confidence, right = p.max(axis=1), p.argmax(axis=1) == y
+    for b in merged:
+        inside = (confidence > b["low"]) & (confidence <= b["high"])
+        assert inside.sum() == b["count"]
+        assert np.isclose(confidence[inside].mean(), b["confidence"]) and np.isclose(right[inside].mean(), b["accuracy"])

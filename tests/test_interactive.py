@@ -126,7 +126,7 @@ def test_a_deep_nets_equation_symbol_lights_the_whole_array(page, draft_models):
 
 def test_the_bayesian_twin_shows_the_posterior_of_what_is_pointed_at(page, draft_models, real_deck):
     linear = model_where(draft_models, "linear regression")
-    slide = show(page, "Every cell becomes a density", linear.id)
+    slide = show(page, "every cell becomes a density", linear.id)
     slide.locator('[data-estimate="posterior"] [data-param="b1[0]"][data-part="cell"]').hover(position={"x": 3, "y": 3})
     text = page.locator(".bdl-panel").inner_text()
     fit = report(real_deck)["fits"][linear.id]

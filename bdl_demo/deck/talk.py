@@ -167,7 +167,7 @@ def environment(templates: Path, read: set[Path] | None = None, autoescape: bool
                              keep_trailing_newline=True)
     env.filters.update(seconds=seconds, percent=lambda x: f"{100 * x:.1f} %", in_words=in_words,
                        bayesian=bayesian, extract=lambda key, container: container[key],
-                       the=words.the, flagging=words.flagging, sig=numbers.significant)
+                       the=words.the, flagging=words.flagging, moves=words.moves, sig=numbers.significant)
     env.globals.update(best_at_flagging=words.best_at_flagging, compared=words.compared, tau_choice=numbers.tau_choice,
                        flag_scores=lambda metrics, keys, name: {
                            key: metrics[key]["ood_auroc"][name]["mutual_information"] for key in keys})

@@ -42,3 +42,12 @@ def the(title: str) -> str:
     elif len(first) > 1 and first[1:].islower():
         title = title[:1].lower() + title[1:]
     return f"the {title}"
+
+
+def moves(before: float, after: float, unit: str = "") -> str:
+    """How a score went from `before` to `after`, as a verb phrase: "rises from 0.13 to 0.34",
+    "falls from 0.09 to 0.00", or "stays at 0.09" when the two read the same to two decimals."""
+    unit = f" {unit}" if unit else ""
+    if f"{before:.2f}" == f"{after:.2f}":
+        return f"stays at {before:.2f}{unit}"
+    return f"{'rises' if after > before else 'falls'} from {before:.2f} to {after:.2f}{unit}"

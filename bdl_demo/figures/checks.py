@@ -6,6 +6,7 @@ Each figure says which uncertainty it shows (bdl_demo.model.uncertainty defines 
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import LogLocator, MaxNLocator
 from scipy.stats import norm
 
 from bdl_demo import palette
@@ -20,34 +21,70 @@ from bdl_demo.model.fit import FittedModel
 SWEEP_SIZE = (12.0, 4.3)  # the τ sweep leaves room on its slide for two lines of words
 LABELS = {"map": "MAP", "posterior": "posterior", "advi": "mean-field ADVI", "dropout": "MC dropout",
           "ensemble": "deep ensemble"}
+NEAR_FAR_COLORS = ("#9e9e9e", "#e65100", "#6a1b9a")  # test inputs in grey, then each unfamiliar set
 METHOD_NAMES = {"nuts": "NUTS", "laplace": "Laplace", "advi": "mean-field ADVI", "dropout": "MC dropout",
                 "ensemble": "deep ensemble"}
 
 
+MIN_BIN = 10  # a reliability bin holds at least this many examples: fewer are merged with the next
+
+
 def reliability(model: FittedModel):
-    """Reliability diagram: accuracy against confidence per bin, MAP and posterior (and ADVI)."""
+    """Reliability diagram: accuracy against confidence, MAP and posterior (and ADVI), each point a
+    bin of at least MIN_BIN held-out examples (neighbouring bins merged until they are), and under it
+    how many examples each bin holds — so a jump made by three examples cannot pass for a finding."""
     figure = style.new_figure(style.HALF)
-    ax = figure.add_axes((0.16, 0.17, 0.78, 0.72))
+    ax = figure.add_axes((0.17, 0.43, 0.78, 0.36))
+    counts = figure.add_axes((0.17, 0.14, 0.78, 0.16), sharex=ax)
     ax.plot([0, 1], [0, 1], color=palette.GRID_COLOR, linewidth=2, zorder=0)
     metrics = model.evaluation.numbers["metrics"]
-    for name, marker in (("map", "o"), ("posterior", "s"), ("advi", "^")):
-        if name not in metrics:
-            continue
-        bins = [b for b in metrics[name]["reliability"] if b["count"]]
-        ax.plot([b["confidence"] for b in bins], [b["accuracy"] for b in bins], marker=marker,
-                color=palette.METHOD_COLORS[name], markersize=8, linewidth=2, gid=f"reliability-{name}",
-                label=f"{LABELS[name]} (ECE {metrics[name]['ece']:.3f})",
-                markerfacecolor="white" if name == "map" else palette.METHOD_COLORS[name])
-    shown = [b for name in metrics for b in metrics[name]["reliability"] if b["count"]]
-    low = min(min(b["confidence"], b["accuracy"]) for b in shown)  # a small test set can be far off
+    shown = [name for name in ("posterior", "advi", "map") if name in metrics]
+    styles = {"map": ("o", "--"), "posterior": ("s", "-"), "advi": ("^", ":")}
+    merged = {name: merge_bins(metrics[name]["reliability"], MIN_BIN) for name in shown}
+    width = 0.02
+    for k, name in enumerate(shown):
+        bins, (marker, line) = merged[name], styles[name]
+        color = palette.METHOD_COLORS[name]
+        ax.plot([b["confidence"] for b in bins], [b["accuracy"] for b in bins], marker=marker, linestyle=line,
+                color=color, markersize=8, linewidth=2, gid=f"reliability-{name}", zorder=3 if name == "map" else 2,
+                label=f"{LABELS[name]}: ECE {metrics[name]['ece']:.3f}",
+                markerfacecolor="white" if name == "map" else color)
+        counts.bar([b["confidence"] + (k - (len(shown) - 1) / 2) * width for b in bins], [b["count"] for b in bins],
+                   width, color=color, gid=f"counts-{name}")
+    low = min(min(b["confidence"], b["accuracy"]) for bins in merged.values() for b in bins)
     start = max(0.0, np.floor(low * 10) / 10 - 0.05)
-    ax.set(xlim=(start, 1.0), ylim=(start, 1.02), xlabel="confidence (top probability)", ylabel="accuracy")
-    ax.legend(loc="best", frameon=True, framealpha=0.9, edgecolor="white")  # over a line, still read
-    ax.set_title("calibration on held-out data", loc="left")
-    alt = (f"Reliability diagram of the {model.id} model on held-out data: accuracy against confidence "
-           "in 15 bins; " + "; ".join(f"{LABELS[n]} expected calibration error {m['ece']:.3f}"
-                                      for n, m in metrics.items()) + "; the diagonal is perfect calibration.")
+    ax.set(xlim=(start, 1.0 + 2 * width), ylim=(start, 1.02), ylabel="accuracy")
+    ax.tick_params(labelbottom=False)
+    counts.set(xlabel="confidence (top probability)", ylabel=f"examples\n(≥ {MIN_BIN})")
+    counts.yaxis.set_major_locator(MaxNLocator(2))
+    figure.legend(loc="upper left", bbox_to_anchor=(0.0, 1.0), ncol=1, frameon=False, fontsize=style.SMALL,
+                  labelspacing=0.2)
+    alt = (f"Reliability diagram of the {model.id} model on held-out data: accuracy against confidence, "
+           f"each point a bin of at least {MIN_BIN} examples, with the number of examples per bin below; " +
+           "; ".join(f"{LABELS[n]} expected calibration error {metrics[n]['ece']:.3f} in {len(merged[n])} bins"
+                     for n in shown) + "; the diagonal is perfect calibration.")
     return figure, alt
+
+
+def merge_bins(bins: list[dict], least: int) -> list[dict]:
+    """Neighbouring reliability bins merged, from low confidence up, until each holds at least
+    `least` examples (a small last one joins the one before); means weighted by count, so the
+    merged bin is exactly the bin its examples would have formed."""
+    merged, current = [], None
+    for b in (b for b in bins if b["count"]):
+        current = b if current is None else _joined(current, b)
+        if current["count"] >= least:
+            merged.append(current)
+            current = None
+    if current is not None:
+        merged[-1:] = [_joined(merged[-1], current)] if merged else [current]
+    return merged
+
+
+def _joined(a: dict, b: dict) -> dict:
+    n = a["count"] + b["count"]
+    return {"low": a["low"], "high": b["high"], "count": n,
+            **{key: (a[key] * a["count"] + b[key] * b["count"]) / n for key in ("confidence", "accuracy")}}
 
 
 def out_of_distribution(model: FittedModel):
@@ -86,28 +123,73 @@ def out_of_distribution(model: FittedModel):
 
 
 def advi_loss(model: FittedModel):
-    """ADVI's loss (the negative ELBO) step by step, smoothed, with the last two tenths compared."""
-    fit = model.fit if model.fit.method == "advi" else model.companions["advi"]
-    loss = fit.loss
-    window = max(1, len(loss) // 100)
-    smooth = np.convolve(loss, np.ones(window) / window, mode="valid")
-    figure = style.new_figure(style.HALF)
-    ax = figure.add_axes((0.18, 0.17, 0.76, 0.68))
-    ax.plot(np.arange(len(smooth)) + window, smooth, color=palette.METHOD_COLORS["advi"], linewidth=2,
-            gid="advi-loss")
-    tenth = max(1, len(loss) // 10)
-    for start, shade in ((len(loss) - 2 * tenth, 0.10), (len(loss) - tenth, 0.22)):
-        ax.axvspan(start, start + tenth, color=palette.METHOD_COLORS["advi"], alpha=shade, linewidth=0)
-    low, high = np.quantile(smooth, [0.0, 0.9])
-    ax.set(ylim=(low - 0.05 * (high - low), high), xlabel="step", ylabel="−ELBO")
-    d = fit.diagnostics
-    verdict = "settled" if d["converged"] else "not settled"
-    ax.set_title(f"{verdict}: moved {100 * d['loss_change']:.1f} % over the last tenth", loc="left",
-                 fontsize=style.MEDIUM)
-    alt = (f"The loss of mean-field ADVI on the {model.id} model over {len(loss)} steps, smoothed: "
-           f"it {'settled' if d['converged'] else 'had not settled'}, moving {100 * d['loss_change']:.1f} % "
-           "between the last two tenths of the run (shaded).")
+    """One model's ADVI loss, drawn as in the figure of every model's (`advi_losses`)."""
+    return advi_losses([model])
+
+
+def advi_losses(models: list[FittedModel]):
+    """Every model's ADVI loss (the negative ELBO) side by side, each panel scaled from where the
+    loss started to where it ended, so the fall shows and the noise at the end does not fill it."""
+    figure = style.new_figure((12.0, 4.3) if len(models) > 1 else style.HALF)
+    width = 0.94 / len(models)
+    told = []
+    for k, model in enumerate(models):
+        fit = model.fit if model.fit.method == "advi" else model.companions["advi"]
+        loss, d = fit.loss, fit.diagnostics
+        window = max(1, len(loss) // 50)
+        smooth = np.convolve(loss, np.ones(window) / window, mode="valid")
+        ax = figure.add_axes((0.07 + k * width, 0.16, 0.7 * width, 0.6))
+        ax.plot(np.arange(len(smooth)) + window, smooth, color=palette.METHOD_COLORS["advi"], linewidth=2.5,
+                gid=f"advi-loss-{model.id}")
+        low, high = float(smooth.min()), float(smooth[0])
+        logarithmic = low > 0 and high > 10 * low
+        ax.set(yscale="log" if logarithmic else "linear", xlabel="step", ylabel="" if k else "−ELBO")
+        if not logarithmic:
+            ax.set_ylim(low - 0.05 * (high - low), high + 0.05 * (high - low))
+        ax.xaxis.set_major_locator(MaxNLocator(2))
+        ax.yaxis.set_major_locator(LogLocator(numticks=3) if logarithmic else MaxNLocator(3))
+        verdict = f"settled, {len(loss):,} steps" if d["converged"] else f"not settled: {100 * d['loss_change']:.1f} %"
+        ax.set_title(f"{model.title}\n{verdict}", loc="left", fontsize=style.SMALL)
+        told.append(f"{model.id}: {verdict} (from {high:.0f} to {smooth[-1]:.0f})")
+    alt = ("The loss of mean-field ADVI, the negative ELBO, step by step and smoothed, for every model: "
+           + "; ".join(told) + ".")
     return figure, alt
+
+
+def near_and_far(model: FittedModel):
+    """Each method's average doubt on the test inputs and on each set of unfamiliar inputs, as bars:
+    the MAP's entropy (all the doubt one network has) and the others' mutual information (how
+    much their networks disagree). A method whose doubt flags the unfamiliar has taller far bars."""
+    metrics, sets = model.evaluation.numbers["metrics"], model.evaluation.numbers["ood_sets"]
+    rows = [key for key in ("map", "posterior", "advi", "dropout", "ensemble") if key in metrics]
+    groups = ["test", *sets]
+    colors = NEAR_FAR_COLORS[:len(groups)]
+    names = {"test": "test inputs (near)"} | {name: f"{name} inputs" for name in sets}
+    figure = style.new_figure((12.0, 4.6))
+    ax = figure.add_axes((0.08, 0.2, 0.9, 0.6))
+    width = 0.8 / len(groups)
+    for g, (group, color) in enumerate(zip(groups, colors)):
+        heights = [metrics[key]["mean_doubt"][group] for key in rows]
+        bars = ax.bar(np.arange(len(rows)) + (g - (len(groups) - 1) / 2) * width, heights, width * 0.92,
+                      color=color, label=names[group], gid=f"doubt-{group}")
+        ax.bar_label(bars, fmt="%.2f", fontsize=style.SMALL, padding=2)  # a bar of zero shows its 0.00
+    ax.set_xticks(np.arange(len(rows)), [_method_label(model, key) for key in rows], fontsize=style.SMALL)
+    ax.set_ylabel("average doubt (nats)")
+    ax.yaxis.set_major_locator(MaxNLocator(4))
+    figure.legend(loc="upper left", bbox_to_anchor=(0.08, 0.99), ncol=len(groups), frameon=False)
+    alt = (f"Average doubt of each method of the {model.id} model on test inputs and on " +
+           " and ".join(f"{name} inputs ({what})" for name, what in sets.items()) + ": " +
+           "; ".join(f"{_method_label(model, key).replace(chr(10), ' ')} " +
+                     ", ".join(f"{metrics[key]['mean_doubt'][g]:.3f} {g}" for g in groups) for key in rows) + ".")
+    return figure, alt
+
+
+def _method_label(model: FittedModel, key: str) -> str:
+    """A method's name on an axis, with the doubt it is measured by."""
+    if key == "map":
+        return "MAP\n(entropy)"
+    name = METHOD_NAMES[model.fit.method] if key == "posterior" else METHOD_NAMES[key]
+    return f"{name}\n(mutual inf.)"
 
 
 def vi_against_mcmc(model: FittedModel):

@@ -16,9 +16,19 @@ from bdl_demo.figures.fitted import _ellipse
 from bdl_demo.model.exact import BAND, band_sd, linear_posterior
 from bdl_demo.model.fit import FittedModel
 
-LINE_AXES = (0.07, 0.16, 0.5, 0.74)
-PLANE_AXES = (0.66, 0.16, 0.31, 0.74)
+LINE_AXES = (0.07, 0.16, 0.5, 0.64)
+PLANE_AXES = (0.66, 0.16, 0.31, 0.64)
 GRID = 60  # x positions of the band
+
+
+def mean_reach(presets: dict, xlim) -> np.ndarray:
+    """Where each preset's posterior mean line is at both ends of the x range: the y range must
+    hold them, or a point added far out would fall outside the plot."""
+    ends = []
+    for preset in presets.values():
+        slope, intercept = preset["mean"]
+        ends += [slope * x + intercept for x in xlim]
+    return np.array(ends)
 
 
 def explore_view(model: FittedModel):
@@ -32,9 +42,11 @@ def explore_view(model: FittedModel):
 
     every_x = np.concatenate([r["X"] for r in presets.values()])
     every_y = np.concatenate([r["y"] for r in presets.values()])
+    # Room beyond the data on both sides, most on the right: a point put far out shows the band pinch.
     pad_x, pad_y = 0.08 * np.ptp(every_x), 0.25 * np.ptp(every_y)
-    xlim = (every_x.min() - pad_x, every_x.max() + pad_x)
-    ylim = (every_y.min() - pad_y, every_y.max() + pad_y)
+    xlim = (every_x.min() - pad_x, every_x.max() + 0.6 * np.ptp(every_x))
+    reach = mean_reach(presets, xlim)
+    ylim = (min(every_y.min(), reach.min()) - pad_y, max(every_y.max(), reach.max()) + pad_y)
     xs = np.linspace(*xlim, GRID)
 
     mean, covariance = linear_posterior(net, X, y)
@@ -46,7 +58,8 @@ def explore_view(model: FittedModel):
                     zorder=3, label="data", gid="explore-data")
     line_ax.set(xlim=xlim, ylim=ylim, xlabel="$x$", ylabel="$y$")
     line_ax.set_title("click to add a point, click a point to remove it", loc="left", fontsize=style.SMALL)
-    line_ax.legend(loc="upper left", frameon=False, fontsize=style.SMALL)
+    figure.legend(loc="upper left", bbox_to_anchor=(LINE_AXES[0], 1.0), ncol=3, frameon=False,
+                  fontsize=style.SMALL)  # above the axes, off the data
 
     few = np.array(presets[min(presets)]["covariance"])  # the widest posterior of the presets
     spread = 2.6 * np.sqrt(np.diag(few))

@@ -7,6 +7,7 @@ probability map with posterior boundaries, and the posterior's uncertainty map.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.lines import Line2D
 
 from bdl_demo import palette
 from bdl_demo.figures import common, interaction, style
@@ -98,17 +99,21 @@ def _line_alt(model: FittedModel, estimate: str, mu_draws) -> str:
             f"{float(sd['b1'].ravel()[0]):.2f} (posterior mean ± sd).")
 
 
+EXAMPLE_COLORS = ("#e65100", "#2e7d32", "#6a1b9a")  # draws picked out of a cloud, each with its line
+
+
 def parameters_view(model: FittedModel, estimate: str = "point"):
     """The plane of (slope, intercept), where each point is one line: the MAP is one point; the
-    posterior a cloud of draws, with the exact posterior's 1- and 2-sd ellipses over it."""
+    posterior a cloud of draws, with the exact posterior's 1- and 2-sd ellipses over it and three
+    of its draws ringed, their lines drawn through the data in the corner."""
     figure = style.new_figure(style.HALF)
-    ax = figure.add_axes((0.17, 0.17, 0.77, 0.72))
+    ax = figure.add_axes((0.17, 0.15, 0.77, 0.62))
     draws = np.column_stack([model.fit.draws["W1"].reshape(model.fit.n_draws, -1)[:, 0],
                              model.fit.draws["b1"].reshape(model.fit.n_draws, -1)[:, 0]])
     mean, covariance = linear_posterior(model.net, model.data.X_train, model.data.y_train)
     if estimate == "point":
         w, b = float(model.fit.map["W1"].ravel()[0]), float(model.fit.map["b1"].ravel()[0])
-        ax.plot([w], [b], "o", color=palette.MODEL_COLOR, markersize=13, gid="map-point", label="MAP")
+        ax.plot([w], [b], "o", color=palette.MODEL_COLOR, markersize=11, gid="map-point", label="MAP")
         title = f"one point: w = {style.signed(w, 2)}, b = {style.signed(b, 2)}"
     else:
         ax.scatter(draws[:, 0], draws[:, 1], s=6, color=palette.MODEL_COLOR, alpha=0.25, linewidths=0,
@@ -116,6 +121,7 @@ def parameters_view(model: FittedModel, estimate: str = "point"):
         for radius, style_ in ((1, "-"), (2, "--")):
             ax.plot(*_ellipse(mean, covariance, radius), color=palette.DATA_COLOR, linewidth=1.5,
                     linestyle=style_, gid=f"exact-{radius}sd")
+        _lines_of_draws(figure, ax, model, draws, mean, covariance)
         title = "a cloud: every point a line"
     truth = model.data.truth
     if "slope" in truth:
@@ -124,9 +130,33 @@ def parameters_view(model: FittedModel, estimate: str = "point"):
     spread = 3.2 * np.sqrt(np.diag(covariance))
     ax.set(xlim=(mean[0] - spread[0], mean[0] + spread[0]), ylim=(mean[1] - spread[1], mean[1] + spread[1]),
            xlabel="slope $w$", ylabel="intercept $b$")
-    ax.set_title(title, loc="left", fontsize=style.MEDIUM)
-    ax.legend(loc="lower right", markerscale=3, framealpha=0.9, edgecolor="none")
+    figure.suptitle(title, x=0.02, ha="left", y=0.99, fontsize=style.MEDIUM)
+    handles, labels = ax.get_legend_handles_labels()
+    shown = {"MAP": dict(marker="o", markersize=10), "truth": dict(marker="x", markersize=10, markeredgewidth=2.5)}
+    keys = [dict(color=palette.DATA_COLOR if label == "truth" else palette.MODEL_COLOR, linestyle="none",
+                 **shown.get(label, dict(marker="o", markersize=6, alpha=0.5))) for label in labels]
+    figure.legend([Line2D([], [], **key) for key in keys], labels, loc="upper left", bbox_to_anchor=(0.15, 0.92),
+                  ncol=2, frameon=False)  # above the plot, off the data, markers as drawn
     return figure, _parameters_alt(model, estimate, mean, covariance)
+
+
+def _lines_of_draws(figure, ax, model: FittedModel, draws, mean, covariance) -> None:
+    """Three draws along the posterior's longest axis, ringed in the cloud, and in a corner the
+    data with the line each of them is."""
+    values, vectors = np.linalg.eigh(covariance)
+    longest = vectors[:, -1] * np.sqrt(values[-1])
+    picked = [int(np.argmin(np.linalg.norm(draws - (mean + k * longest), axis=1))) for k in (-2.0, 0.0, 2.0)]
+    inset = ax.inset_axes((0.68, 0.68, 0.31, 0.31))
+    x = model.data.X_train[:, 0]
+    inset.scatter(x, model.data.y_train, s=8, color=palette.DATA_COLOR, zorder=3)
+    grid = np.linspace(x.min() - 0.5, x.max() + 0.5, 2)
+    for index, color in zip(picked, EXAMPLE_COLORS):
+        w, b = draws[index]
+        ax.plot([w], [b], "o", markersize=11, markerfacecolor="none", markeredgecolor=color, markeredgewidth=2.5,
+                gid=f"draw-{index}")
+        inset.plot(grid, w * grid + b, color=color, linewidth=2, gid=f"line-{index}")
+    inset.set(xticks=[], yticks=[])
+    inset.patch.set_alpha(0.9)
 
 
 def _ellipse(mean, covariance, radius: float, points: int = 100):
@@ -148,7 +178,8 @@ def _parameters_alt(model: FittedModel, estimate: str, mean, covariance) -> str:
     correlation = covariance[0, 1] / (sd[0] * sd[1])
     return (f"The same plane with {model.fit.n_draws} posterior draws as a cloud and the exact posterior's "
             f"1- and 2-sd ellipses: slope {mean[0]:.2f} ± {sd[0]:.2f}, intercept {mean[1]:.2f} ± {sd[1]:.2f}, "
-            f"their correlation {correlation:.2f}; priors {common.prior_words(model.net)}.")
+            f"their correlation {correlation:.2f}; priors {common.prior_words(model.net)}. Three draws along the "
+            "cloud's longest axis are ringed, and their three lines are drawn through the data in the corner.")
 
 
 # --- classification -----------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Which figure an id names, what it depends on, and drawing only those whose inputs changed.
 
 A figure id reads `<model>-<view>[-<variant>]` (e.g. `deepnet-matrix-posterior`,
-`digits-weights-layer2`) or, for figures of no model, `basics-<view>`. The deck asks for figures
+`digits-weights-layer2`); for figures of no model, `basics-<view>`; for one figure comparing every
+model it applies to, `all-<view>` (e.g. `all-loss`). The deck asks for figures
 by id; `resolve` turns an id into what draws it, or says why the build cannot make it. Nobody
 keeps a list of figures: the set is whatever the slides ask for.
 
@@ -19,6 +20,7 @@ from bdl_demo.model.fit import FittedModel
 
 PACKAGE = "bdl_demo.figures"
 SHARED = "basics"  # the id prefix of figures that belong to no model
+EVERY = "all"  # the id prefix of figures that put several models side by side
 # Modules every figure's pixels depend on, besides its own module.
 SHARED_MODULES = ("bdl_demo.palette", "bdl_demo.numbers", "bdl_demo.model.network", "bdl_demo.model.evaluation",
                   "bdl_demo.model.predictive",
@@ -37,8 +39,14 @@ class FigureSpec:
     id: str
     module: str  # within bdl_demo.figures, e.g. "matrix"
     function: str
-    model: str | None  # None for the basics, which show no model
+    model: str | None  # None for the basics, which show no model, and for figures of several
     options: dict = field(default_factory=dict, hash=False)
+    shows: tuple[str, ...] = ()  # the models a figure of several models compares, in deck order
+
+    @property
+    def models(self) -> list[str]:
+        """The models whose fits the figure shows."""
+        return [self.model] if self.model else list(self.shows)
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,7 @@ VIEWS = {
     "ood": View("checks.out_of_distribution", _single, lambda m: m.kind != "regression", "a classifier"),
     "loss": View("checks.advi_loss", _single, lambda m: m.fit.method == "advi" or "advi" in m.companions,
                  "a fit by ADVI"),
+    "near-far": View("checks.near_and_far", _single, lambda m: m.kind != "regression", "a classifier"),
     "vi-vs-mcmc": View("checks.vi_against_mcmc", _single,
                        lambda m: m.fit.method == "nuts" and "advi" in m.companions, "NUTS and ADVI fits"),
     "more-data": View("checks.more_data", _single, lambda m: _simple_regression(m) and bool(m.data.truth),
@@ -104,6 +113,9 @@ VIEWS = {
     "units": View("realdata.unit_weights", _single, lambda m: bool(m.data.image_shape and m.net.hidden),
                   "images as inputs and a hidden layer"),
 }
+_ADVI = VIEWS["loss"]
+# Figures comparing every model a view applies to: the view, and the function drawing them all.
+ACROSS = {"loss": (_ADVI, "checks.advi_losses")}
 BASICS = {"activations": ("basics.activations", ()),
           "qr": ("qr.follow_along", ("url",))}  # the figure, and what of the [deck] settings it shows
 
@@ -119,6 +131,13 @@ def resolve(figure_id: str, models: dict[str, FittedModel], deck: dict | None = 
     `deck` holds the [deck] settings, which some of the basics show (the QR code shows the url).
     """
     owner, rest = model_of(figure_id), figure_id.partition("-")[2]
+    if owner == EVERY and rest in ACROSS:
+        view, drawn_by = ACROSS[rest]
+        shows = tuple(name for name, model in models.items() if view.applies(model))
+        if not shows:
+            raise FigureError(f"no figure {figure_id!r}: no model of this build has {view.needs}")
+        module, function = drawn_by.split(".")
+        return FigureSpec(figure_id, module, function, None, shows=shows)
     if owner == SHARED and rest in BASICS:
         drawn_by, needs = BASICS[rest]
         options = {key: (deck or {}).get(key) for key in needs}
@@ -128,7 +147,7 @@ def resolve(figure_id: str, models: dict[str, FittedModel], deck: dict | None = 
         module, function = drawn_by.split(".")
         return FigureSpec(figure_id, module, function, None, options)
     if owner not in models:
-        known = ", ".join([*models, SHARED]) or SHARED
+        known = ", ".join([*models, SHARED, EVERY])
         raise FigureError(f"no figure {figure_id!r}: figure ids start with a model id ({known})")
     model = models[owner]
     for name, view in VIEWS.items():
@@ -164,10 +183,9 @@ def render(spec: FigureSpec, models: dict[str, FittedModel]) -> Rendered:
     from bdl_demo.figures.drawing import Drawing
 
     draw = getattr(importlib.import_module(f"{PACKAGE}.{spec.module}"), spec.function)
-    arguments = [models[spec.model]] if spec.model else []
     # Stacked small matrix products run many times slower with several BLAS threads.
     with threadpool_limits(limits=1, user_api="blas"), style.slide_style():
-        figure, alt, interaction = Drawing(*draw(*arguments, **spec.options))
+        figure, alt, interaction = Drawing(*draw(*arguments(spec, models), **spec.options))
         if isinstance(figure, bytes):  # SVG made by other means: the QR code, by segno
             return Rendered(figure, {"alt": alt, **svg_size(figure)}, interaction)
         if not interaction:  # a responding figure's coordinates stay as drawn
@@ -175,6 +193,14 @@ def render(spec: FigureSpec, models: dict[str, FittedModel]) -> Rendered:
         data = style.svg_bytes(figure)
     width, height = (round(v * style.PX_PER_INCH) for v in figure.get_size_inches())
     return Rendered(data, {"alt": alt, "width": width, "height": height}, interaction)
+
+
+def arguments(spec: FigureSpec, models: dict[str, FittedModel]) -> list:
+    """What the function drawing `spec` is called with: its model, the list of models it compares,
+    or nothing for a figure of no model."""
+    if spec.model:
+        return [models[spec.model]]
+    return [[models[name] for name in spec.shows]] if spec.shows else []
 
 
 def svg_size(svg: bytes) -> dict:

@@ -103,9 +103,10 @@ def point_metrics(net: Network, params: dict, data, ood: dict) -> dict:
     """How good one network's predictions are, its uncertainty being the entropy of its prediction."""
     p = class_probabilities(net, params, data.X_test)
     inside = uncertainty.entropy(p)
-    return _scores(p, data.y_test, inside) | {"ood_auroc": {
-        name: uncertainty.auroc(inside, uncertainty.entropy(class_probabilities(net, params, X)))
-        for name, X in ood.items()}}
+    outside = {name: uncertainty.entropy(class_probabilities(net, params, X)) for name, X in ood.items()}
+    return _scores(p, data.y_test, inside) | {
+        "ood_auroc": {name: uncertainty.auroc(inside, doubt) for name, doubt in outside.items()},
+        "mean_doubt": _means(inside, outside)}
 
 
 def posterior_metrics(net: Network, fit: Fit, data, ood: dict) -> dict:
@@ -119,7 +120,14 @@ def posterior_metrics(net: Network, fit: Fit, data, ood: dict) -> dict:
                                   "mutual_information": uncertainty.auroc(inside["mutual_information"],
                                                                           uncertainty.epistemic(q))}
                            for name, q in outside.items()}
+    scores["mean_doubt"] = _means(inside["mutual_information"],
+                                  {name: uncertainty.epistemic(q) for name, q in outside.items()})
     return scores
+
+
+def _means(inside: np.ndarray, outside: dict[str, np.ndarray]) -> dict[str, float]:
+    """The average doubt on the test inputs (near the data) and on each set of unfamiliar ones."""
+    return {"test": float(inside.mean())} | {name: float(doubt.mean()) for name, doubt in outside.items()}
 
 
 def prior_precision_sweep(net: Network, fit: Fit, data, ood: dict, posterior: dict) -> list[dict]:

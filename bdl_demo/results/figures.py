@@ -37,10 +37,8 @@ class Figures:
 
 def figure_key(spec: FigureSpec, models: dict[str, FittedModel]) -> str:
     """Hash of everything the figure's bytes depend on: fit, data, net, source code, matplotlib."""
-    inputs = None
-    if spec.model:
-        model = models[spec.model]
-        inputs = {"fit": model.fit.key, "data": model.data.fingerprint(), "net": repr(model.net)}
+    inputs = [{"fit": models[name].fit.key, "data": models[name].data.fingerprint(), "net": repr(models[name].net)}
+              for name in spec.models] or None
     code = module_hashes(*SHARED_MODULES, f"{PACKAGE}.{spec.module}")
     return key_of("figure", spec.id, spec.function, spec.options, inputs, code,
                   library_versions(("matplotlib",)))
@@ -76,7 +74,7 @@ def draw_figures(figure_ids: list[str], models: dict[str, FittedModel], images: 
                                      "seconds": round(seconds, 3)}
         if interaction:
             figures.interactions[spec.id] = interaction
-        written[file] = [spec.model] if spec.model else []
+        written[file] = spec.models
     remove_stale(images, written, others, log)
     return figures
 
