@@ -6,6 +6,8 @@ Chromium is Debian's (.ci/run installs it); without it these tests fail rather t
 """
 from __future__ import annotations
 
+import json
+
 import shutil
 from pathlib import Path
 
@@ -191,6 +193,41 @@ def test_the_slide_number_and_the_reading_view_link_keep_out_of_the_way(deck):
     apart = (number["x"] + number["width"] <= arrows["x"] or arrows["x"] + arrows["width"] <= number["x"]
              or number["y"] + number["height"] <= arrows["y"] or arrows["y"] + arrows["height"] <= number["y"])
     assert apart, (number, arrows)
+
+
+def test_every_figure_on_a_counted_slide_has_text_of_18_px_or_more(deck):
+    """The smallest text a figure draws (in pt, measured when it was drawn: report.json) times the
+    px one of its pt takes on the slide as laid out — images and inline figures alike, every
+    fragment shown."""
+    if deck["name"] != "slides":
+        pytest.skip("the synthetic deck's figures are placeholders without text")
+    figures = json.loads((deck["index"].parent / "report.json").read_text())["figures"]
+    page = deck["page"]
+    shown = page.evaluate("""() => {
+        const found = [];
+        const slides = [...document.querySelectorAll('.reveal .slides section:not(:has(section))')]
+            .filter(s => s.dataset.visibility !== 'uncounted');
+        for (const slide of slides) {
+            const {h, v} = Reveal.getIndices(slide);
+            Reveal.slide(h, v, 99);
+            for (const e of slide.querySelectorAll('img.figure, .interactive[data-figure] svg.figure-svg')) {
+                const id = e.closest('.interactive')?.dataset.figure ?? e.getAttribute('src').split('/').pop().replace(/\\.svg$/, '');
+                const r = e.getBoundingClientRect();
+                found.push([slide.querySelector('h1,h2,h3')?.textContent, id, r.width, r.height]);
+            }
+        }
+        return found; }""")
+    assert shown
+    small = []
+    for title, figure_id, width, height in shown:
+        entry = figures[figure_id]
+        if entry.get("smallest_pt") is None:
+            continue
+        px_per_inch = min(width / (entry["width"] / 100), height / (entry["height"] / 100))  # drawn at 100 px/inch
+        on_screen = entry["smallest_pt"] * px_per_inch / 72
+        if on_screen < 17.95:
+            small.append(f"{title}: {figure_id} {on_screen:.1f} px")
+    assert small == [], "\n".join(small)
 
 
 def test_every_slide_has_speaker_notes(deck):

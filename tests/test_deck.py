@@ -152,7 +152,7 @@ def test_the_take_home_slide_shows_a_deep_nets_matrices_point_then_bayesian():
     models = synthetic_deck.fitted_models()
     slide = next(stack[0] for stack in synthetic_deck.talk(models) if stack[0].title == "Two things to take home")
     deep = next(m for m in models.values() if m.net.hidden)
-    assert slide.figures == [f"{deep.id}-matrix-point", f"{deep.id}-matrix-posterior"]
+    assert slide.figures == [f"{deep.id}-matrix-point-small", f"{deep.id}-matrix-posterior-small"]
 
 
 def test_the_recap_is_a_cheat_sheet_of_two_by_three_panels_per_model(built):

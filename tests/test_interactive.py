@@ -56,7 +56,8 @@ def page(browser, real_deck):
 def show(page, title: str, model: str | None = None, fragments: int = 99):
     """Go to the slide with this heading (and a figure of `model`), its fragments shown; its locator."""
     found = page.evaluate("""([title, model]) => {
-        const slide = Reveal.getSlides().find(s => (s.querySelector('h1,h2,h3') || {}).textContent?.includes(title)
+        const slides = [...document.querySelectorAll('.reveal .slides section:not(:has(section))')];  // the appendix's too
+        const slide = slides.find(s => (s.querySelector('h1,h2,h3') || {}).textContent?.includes(title)
             && (!model || s.querySelector(`[data-model="${model}"]`)));
         if (!slide) return false;
         const {h, v} = Reveal.getIndices(slide); Reveal.slide(h, v, %d); return true; }""" % fragments,
@@ -135,6 +136,53 @@ def test_the_bayesian_twin_shows_the_posterior_of_what_is_pointed_at(page, draft
     assert page.locator(".bdl-panel svg.density polyline").count() == 1
     # The point twin's cell for the same bias is lit too.
     assert "linked" in slide.locator('[data-estimate="point"] [data-param="b1[0]"][data-part="cell"]').get_attribute("class")
+
+
+def test_the_panel_sits_beside_what_it_describes_and_its_density_has_an_axis(page, draft_models, real_deck):
+    linear = model_where(draft_models, "linear regression")
+    slide = show(page, "every cell becomes a density", linear.id)
+    cell = slide.locator('[data-estimate="posterior"] [data-param="W1[0,0]"][data-part="cell"]')
+    near = cell.bounding_box()
+    page.mouse.move(near["x"] + near["width"] / 2, near["y"] + near["height"] / 2)  # over its numbers
+    panel = page.locator(".bdl-panel")
+    box = panel.bounding_box()
+    apart_x = max(box["x"] - (near["x"] + near["width"]), near["x"] - (box["x"] + box["width"]))
+    apart_y = max(box["y"] - (near["y"] + near["height"]), near["y"] - (box["y"] + box["height"]))
+    assert max(apart_x, apart_y) >= 0, (near, box)  # beside it, not over it
+    assert max(apart_x, apart_y) <= 24, (near, box)  # and next to it, not across the screen
+    ticks = [float(t.replace("\u2212", "-"))
+             for t in panel.locator("svg.density text").evaluate_all("texts => texts.map(t => t.textContent)")]
+    mean = report(real_deck)["fits"][linear.id]["posterior_mean"]["W1"][0][0]
+    assert len(ticks) == 3 and ticks == sorted(ticks) and ticks[0] < mean < ticks[-1]
+    assert panel.locator("svg.density line.axis").count() == 1
+
+
+def test_the_part_under_the_pointer_is_the_part_lit(page, draft_models):
+    """In a cell, over the prior's fill and the zero line, the cell is lit; on a diagram, where
+    edges cross, the edge drawn on top there — never one whose faint halo only reaches there."""
+    deep = model_where(draft_models, "deep net on a plane")
+    slide = show(page, "every cell becomes a density", deep.id)
+    centres = slide.locator('[data-estimate="posterior"] [data-part="cell"]').evaluate_all(
+        "cells => cells.map(c => { const r = c.getBoundingClientRect(); return [c.dataset.param, r.x + r.width / 2, r.y + r.height / 2]; })")
+    assert centres
+    for name, x, y in centres:
+        page.mouse.move(x, y)
+        lit = slide.locator('[data-estimate="posterior"] .linked[data-part="cell"]').evaluate_all("cs => cs.map(c => c.dataset.param)")
+        assert lit == [name]
+    slide = show(page, "every edge carries a spread", deep.id)
+    wrong = slide.locator('[data-estimate="posterior"] svg').evaluate("""svg => {
+        const lines = [...svg.querySelectorAll('g[data-part="edge"] path, g[data-part="bias"] path')];
+        const wrong = [];
+        for (const line of lines) {
+            const middle = line.getPointAtLength(line.getTotalLength() / 2);
+            const screen = middle.matrixTransform(line.getScreenCTM());
+            const drawn = lines.filter(other => other.isPointInStroke(screen.matrixTransform(other.getScreenCTM().inverse())));
+            const top = drawn[drawn.length - 1].closest('[data-param]');
+            const hit = document.elementFromPoint(screen.x, screen.y)?.closest('[data-param]');
+            if (hit !== top) wrong.push(`${line.closest('[data-param]').dataset.param}: ${hit?.dataset.param} ${hit?.dataset.part}`);
+        }
+        return wrong; }""")
+    assert wrong == []
 
 
 def test_keyboard_reaches_the_parts_and_leaves_the_arrows_to_reveal(page, draft_models):
@@ -352,7 +400,14 @@ def test_the_reading_view_on_a_phone_responds_too(browser, real_deck, draft_mode
     cell.tap(position={"x": 3, "y": 3})
     section = cell.evaluate_handle("c => c.closest('section')")
     assert section.evaluate("s => s.querySelectorAll('.linked[data-part=edge]').length") >= 1
-    assert page.locator(".bdl-panel").is_visible()
+    assert page.locator(".bdl-panel").is_visible()  # after the finger lifted
+    panel, tapped_box = page.locator(".bdl-panel").bounding_box(), cell.bounding_box()
+    assert panel["y"] >= tapped_box["y"] + tapped_box["height"] or panel["y"] + panel["height"] <= tapped_box["y"] \
+        or panel["x"] >= tapped_box["x"] + tapped_box["width"] or panel["x"] + panel["width"] <= tapped_box["x"]  # not over it
+    heading = section.evaluate_handle("s => s.querySelector('h1,h2,h3')").as_element()
+    heading.tap()  # a tap on nothing that shows a parameter puts it away
+    assert not page.locator(".bdl-panel").is_visible()
+    assert section.evaluate("s => s.querySelectorAll('.linked').length") == 0
     explore = page.locator(f'.interactive[data-kind="explore"][data-model="{linear.id}"]')
     explore.scroll_into_view_if_needed()
     explore.locator('[data-role="preset"][data-n="3"]').tap()

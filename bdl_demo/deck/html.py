@@ -182,7 +182,7 @@ class SlideRenderer:
         """A figure that responds: the static figure, which lib/bdl/common.js replaces by the SVG
         itself (in lib/bdl/data.js), with the controls its scripts need."""
         model, view = (figure_id.split("-") + [""])[:2]
-        estimate = next((e for e in ("posterior", "point", "uncertainty") if figure_id.endswith(e)), "")
+        estimate = next((e for e in ("posterior", "point", "uncertainty") if e in figure_id.split("-")[2:]), "")
         interaction = self.interactions.get(figure_id) or {}
         size = f' width="{entry["width"]}" height="{entry["height"]}"' if entry.get("width") else ""
         return (f'<div class="interactive" data-figure="{figure_id}" data-model="{model}" data-view="{view}"'

@@ -19,10 +19,16 @@ LEFT, RIGHT, TOP, BOTTOM = 0.8, 0.8, 0.3, 1.2  # inches kept for labels around t
 FOOTER = 0.2  # inches from the bottom to the line that explains the edges
 
 
-def network_diagram(model: FittedModel, estimate: str = "point", max_nodes: int = MAX_NODES):
-    """The network of `model` as nodes and edges, edges styled by the MAP or the posterior."""
+SMALL_SIZE, SMALL_NODES = (4.3, 3.6), 6  # three views at once: fewer nodes, drawn at the size shown
+
+
+def network_diagram(model: FittedModel, estimate: str = "point", max_nodes: int = MAX_NODES, small: bool = False):
+    """The network of `model` as nodes and edges, edges styled by the MAP or the posterior; `small`
+    draws it for a narrow slot, with fewer nodes and the explanation left to the full-size one."""
     net = model.net
-    figure = style.new_figure(style.HALF)
+    if small:
+        max_nodes = min(max_nodes, SMALL_NODES)
+    figure = style.new_figure(SMALL_SIZE if small else style.HALF)
     ax = style.inch_axes(figure)
     positions, radius = _positions(net.widths, max_nodes, figure.get_size_inches())
     strength, halo = _edge_styles(model, estimate)
@@ -31,8 +37,9 @@ def network_diagram(model: FittedModel, estimate: str = "point", max_nodes: int 
     for number, width in enumerate(net.widths):
         activation = net.layers[number - 1].activation if number else None
         _draw_column(ax, positions, number, width, radius, activation, net)
-    ax.text(figure.get_size_inches()[0] / 2, FOOTER, _footer(estimate), ha="center",
-            va="center", fontsize=style.SMALL)
+    if not small:
+        ax.text(figure.get_size_inches()[0] / 2, FOOTER, _footer(estimate), ha="center",
+                va="center", fontsize=style.SMALL)
     return figure, _alt(model, estimate, max_nodes)
 
 

@@ -19,6 +19,7 @@ from bdl_demo.model.fit import FittedModel
 LINE_AXES = (0.07, 0.16, 0.5, 0.64)
 PLANE_AXES = (0.66, 0.16, 0.31, 0.64)
 GRID = 60  # x positions of the band
+SIZE = (12.0, 4.7)  # as tall as the slide shows it under its title and buttons, so text keeps its size
 
 
 def mean_reach(presets: dict, xlim) -> np.ndarray:
@@ -37,7 +38,7 @@ def explore_view(model: FittedModel):
     net, data = model.net, model.data
     presets = {r["n"]: r for r in model.evaluation.numbers["more_data"]}
     X, y = data.X_train, data.y_train
-    figure = style.new_figure(style.FULL)
+    figure = style.new_figure(SIZE)
     line_ax, plane_ax = figure.add_axes(LINE_AXES), figure.add_axes(PLANE_AXES)
 
     every_x = np.concatenate([r["X"] for r in presets.values()])

@@ -6,6 +6,8 @@ twin, the same cell shows that parameter's posterior density with the prior fain
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.stats import norm
 from matplotlib import patheffects
@@ -29,11 +31,30 @@ NUMBERS_FIT = 0.75  # inches: a posterior cell at least this wide also writes it
 SIZE = (12.0, style.FULL[1])
 
 
-def matrix_view(model: FittedModel, estimate: str = "point"):
+@dataclass(frozen=True)
+class Frame:
+    """How much of each layer a matrix figure shows, in how many inches, and whether it explains
+    itself underneath."""
+
+    size: tuple[float, float] = SIZE
+    max_cells: int = MAX_CELLS
+    max_rows: int = MAX_ROWS
+    data_box: float = DATA_BOX
+    footer: float = FOOTER
+
+
+# For a slot a third narrower than the slide (three views at once, the take-home slide): fewer
+# cells at the same size of text, drawn at the size it is shown, the explanation left to the
+# full-size figure.
+SMALL = Frame(size=(7.6, 3.6), max_cells=3, max_rows=2, data_box=0.6, footer=0.0)
+
+
+def matrix_view(model: FittedModel, estimate: str = "point", small: bool = False):
     """Every layer of `model` as matrices; cells hold MAP values or posterior densities."""
-    figure = style.new_figure(SIZE)
+    frame = SMALL if small else Frame()
+    figure = style.new_figure(frame.size)
     ax = style.inch_axes(figure)
-    layout = _layout(model.net.widths, SIZE)
+    layout = _layout(model.net.widths, frame)
     values = model.fit.map if estimate == "point" else subsample(model.fit.draws, 500)
     if estimate == "posterior":  # one scale for every cell, so a wide density reads as wide anywhere
         layout["half_range"] = max(common.symmetric_range(values[m.name], model.prior_net.prior_sd(m.name))
@@ -41,37 +62,40 @@ def matrix_view(model: FittedModel, estimate: str = "point"):
     y_top = layout["top"]
     for number in range(1, len(model.net.widths)):
         y_top = _draw_layer(ax, model, number, values, estimate, layout, y_top)
-    for line, text in enumerate(_footer(model, estimate, layout.get("half_range"), layout["cell_w"] >= NUMBERS_FIT)):
-        ax.text(SIZE[0] / 2, MARGIN + FOOTER * (0.75 - 0.5 * line), text, ha="center", va="center",
+    for line, text in enumerate(_footer(model, estimate, layout.get("half_range"), layout["cell_w"] >= NUMBERS_FIT)
+                                if frame.footer else ()):
+        ax.text(frame.size[0] / 2, MARGIN + frame.footer * (0.75 - 0.5 * line), text, ha="center", va="center",
                 fontsize=style.SMALL, color=palette.TEXT_COLOR)
     return figure, _alt(model, estimate)
 
 
-def _layout(widths: tuple[int, ...], size) -> dict:
+def _layout(widths: tuple[int, ...], frame: Frame) -> dict:
     """Cell sizes that fit the widest layer across and all layers stacked down the figure."""
-    columns = [len(common.shown_indices(n, MAX_CELLS)) for n in widths[1:]]
-    rows = sum(max(len(common.shown_indices(n, MAX_ROWS)), 2) for n in widths[:-1])
-    fixed = 2 * MARGIN + 3 * OPERATOR + ARROW + 3 * DATA_BOX
+    size = frame.size
+    columns = [len(common.shown_indices(n, frame.max_cells)) for n in widths[1:]]
+    rows = sum(max(len(common.shown_indices(n, frame.max_rows)), 2) for n in widths[:-1])
+    fixed = 2 * MARGIN + 3 * OPERATOR + ARROW + 3 * frame.data_box
     cell_w = min(2.0, (size[0] - fixed) / max(2 * c for c in columns))
-    free_h = size[1] - 2 * MARGIN - FOOTER - len(columns) * (LABEL + GAP)
+    free_h = size[1] - 2 * MARGIN - frame.footer - len(columns) * (LABEL + GAP)
     cell_h = min(0.6 * cell_w, free_h / rows)
     used_h = rows * cell_h + len(columns) * (LABEL + GAP)
-    top = size[1] - MARGIN - (size[1] - 2 * MARGIN - FOOTER - used_h) / 2
-    return {"cell_w": cell_w, "cell_h": cell_h, "top": top}
+    top = size[1] - MARGIN - (size[1] - 2 * MARGIN - frame.footer - used_h) / 2
+    return {"cell_w": cell_w, "cell_h": cell_h, "top": top, "frame": frame}
 
 
 def _draw_layer(ax, model: FittedModel, number: int, values, estimate, layout, y_top) -> float:
     """Draw X · W + b = Z' → Z for one layer, centred across the figure; return the next layer's top."""
     net, n = model.net, len(model.data.X_train)
     n_in, n_out = net.widths[number - 1], net.widths[number]
-    rows, cols = common.shown_indices(n_in, MAX_ROWS), common.shown_indices(n_out, MAX_CELLS)
+    frame = layout["frame"]
+    rows, cols = common.shown_indices(n_in, frame.max_rows), common.shown_indices(n_out, frame.max_cells)
     cw, ch = layout["cell_w"], layout["cell_h"]
     height = max(len(rows), 2) * ch
     top = y_top - LABEL
     middle = top - height / 2
-    widths = [DATA_BOX, OPERATOR, len(cols) * cw, OPERATOR, len(cols) * cw, OPERATOR, DATA_BOX,
-              ARROW, DATA_BOX]
-    x = (SIZE[0] - sum(widths)) / 2
+    box = frame.data_box
+    widths = [box, OPERATOR, len(cols) * cw, OPERATOR, len(cols) * cw, OPERATOR, box, ARROW, box]
+    x = (frame.size[0] - sum(widths)) / 2
     is_last = number == len(net.layers)
     input_name = "X" if number == 1 else _output_name(net, number - 1, False)
 

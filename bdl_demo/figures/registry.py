@@ -63,6 +63,11 @@ def _estimates(model) -> dict[str, dict]:
     return {estimate: {"estimate": estimate} for estimate in ESTIMATES}
 
 
+def _estimates_any_size(model) -> dict[str, dict]:
+    """Each estimate at full size, and `-small` for a narrow slot (fewer cells, same size of text)."""
+    return _estimates(model) | {f"{estimate}-small": {"estimate": estimate, "small": True} for estimate in ESTIMATES}
+
+
 def _single(model) -> dict[str, dict]:
     return {"": {}}
 
@@ -72,8 +77,8 @@ def _simple_regression(model) -> bool:
 
 
 VIEWS = {
-    "matrix": View("matrix.matrix_view", _estimates),
-    "diagram": View("diagram.network_diagram", _estimates),
+    "matrix": View("matrix.matrix_view", _estimates_any_size),
+    "diagram": View("diagram.network_diagram", _estimates_any_size),
     "fit": View("fitted.fit_view",
                 lambda m: _estimates(m) | ({"uncertainty": {"estimate": "uncertainty"}}
                                            if m.kind != "regression" else {}),
@@ -166,8 +171,8 @@ def resolve(figure_id: str, models: dict[str, FittedModel], deck: dict | None = 
 
 
 class Rendered(NamedTuple):
-    """A figure as the build keeps it: SVG, metadata (alt text, size on the slide in px) and
-    interaction data (None for a figure that does not respond)."""
+    """A figure as the build keeps it: SVG, metadata (alt text, size on the slide in px, its smallest
+    text in pt) and interaction data (None for a figure that does not respond)."""
 
     svg: bytes
     meta: dict
@@ -191,8 +196,9 @@ def render(spec: FigureSpec, models: dict[str, FittedModel]) -> Rendered:
         if not interaction:  # a responding figure's coordinates stay as drawn
             style.fit_inside(figure)
         data = style.svg_bytes(figure)
+        smallest = style.smallest_text_pt(figure)
     width, height = (round(v * style.PX_PER_INCH) for v in figure.get_size_inches())
-    return Rendered(data, {"alt": alt, "width": width, "height": height}, interaction)
+    return Rendered(data, {"alt": alt, "width": width, "height": height, "smallest_pt": smallest}, interaction)
 
 
 def arguments(spec: FigureSpec, models: dict[str, FittedModel]) -> list:

@@ -111,6 +111,16 @@ def fit_inside(figure: Figure, margin: float = 0.005) -> None:
         ax.set_position((x0, box.y0 + bottom, x1 - x0, box.height - bottom - top))
 
 
+def smallest_text_pt(figure: Figure) -> float | None:
+    """The font size in pt of the smallest visible text the figure draws (None if it draws none):
+    with the figure's height and its size on the page, how small its text is on the screen."""
+    from matplotlib.text import Text
+
+    sizes = [t.get_fontsize() for t in figure.findobj(Text)
+             if t.get_visible() and t.get_text().strip() and t.get_alpha() != 0]
+    return float(min(sizes)) if sizes else None
+
+
 PATH_DATA = re.compile(rb' d="([^"]*)"')
 LONG_NUMBER = re.compile(rb"-?\d+\.\d{3,}")
 

@@ -74,13 +74,28 @@
 
   const panel = {
     element: null,
-    /** Show `html` in the panel at the foot of the screen; `owner` is what it describes. */
-    show(html, owner) {
+    /** Show `html` in the panel next to `near` (a box on the screen: what it describes, or the
+       pointer), on whichever side has room; `owner` is what it describes. */
+    show(html, owner, near) {
       if (!this.element) this.element = document.querySelector(".bdl-panel");
       if (!this.element) return;
       this.element.innerHTML = html;
       this.element.hidden = false;
       this.owner = owner;
+      if (near) this.place(near);
+    },
+    place(near) {
+      const box = this.element.getBoundingClientRect(), gap = 14, edge = 8;
+      const width = window.innerWidth, height = window.innerHeight;
+      let left = near.right + gap, top = (near.top + near.bottom) / 2 - box.height / 2;
+      if (left + box.width > width - edge) left = near.left - gap - box.width;
+      if (left < edge) { // no room beside it: under it, or over it
+        left = Math.min(Math.max(edge, near.left), width - box.width - edge);
+        top = near.bottom + gap + box.height < height - edge ? near.bottom + gap : near.top - gap - box.height;
+      }
+      this.element.style.left = `${Math.round(left)}px`;
+      this.element.style.top = `${Math.round(Math.min(Math.max(edge, top), height - box.height - edge))}px`;
+      this.element.style.right = "auto";
     },
     hide(owner) {
       if (this.element && (owner === undefined || owner === this.owner)) this.element.hidden = true;

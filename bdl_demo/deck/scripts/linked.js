@@ -28,8 +28,18 @@
     const summaries = model && BDL.data("parameters", model);
     if (summaries) {
       const bayesian = Boolean(slide.querySelector("[data-estimate='posterior']"));
-      BDL.panel.show(describe(part.dataset.param, part.dataset.array, summaries, bayesian), "linked");
+      BDL.panel.show(describe(part.dataset.param, part.dataset.array, summaries, bayesian), "linked", extent(part));
     }
+  }
+
+  /** The box around everything one figure draws for the part's parameter (a cell with its numbers
+     and density, an edge with its halo), for the panel to sit beside. */
+  function extent(part) {
+    const figure = part.closest("svg") || part;
+    const boxes = [...figure.querySelectorAll("[data-param]")].filter((other) => other.dataset.param === part.dataset.param)
+      .concat(part).map((element) => element.getBoundingClientRect());
+    return { left: Math.min(...boxes.map((b) => b.left)), right: Math.max(...boxes.map((b) => b.right)),
+             top: Math.min(...boxes.map((b) => b.top)), bottom: Math.max(...boxes.map((b) => b.bottom)) };
   }
 
   function clear() {
@@ -58,20 +68,24 @@
     return html;
   }
 
-  /** A small drawing of the posterior density, its 90 % interval shaded, the MAP as a tick. */
+  /** A small drawing of the posterior density, its 90 % interval shaded, the MAP as a tick, over
+     an axis of the parameter's values. */
   function density(entry) {
     const [xs, ys] = entry.density;
     if (xs.length < 2) return "";
-    const width = 240, height = 56;
+    const width = 240, height = 56, axis = 18;
     const low = xs[0], high = xs[xs.length - 1], top = Math.max(...ys) || 1;
     const x = (v) => ((v - low) / (high - low || 1)) * width;
     const y = (v) => height - 4 - (v / top) * (height - 8);
     const curve = xs.map((v, i) => `${x(v).toFixed(1)},${y(ys[i]).toFixed(1)}`).join(" ");
     const map = Math.min(width, Math.max(0, x(entry.map)));
-    return `<svg class="density" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" aria-hidden="true">` +
+    const ticks = [[low, "start"], [(low + high) / 2, "middle"], [high, "end"]].map(([v, anchor]) =>
+      `<text x="${x(v).toFixed(1)}" y="${height + axis - 3}" text-anchor="${anchor}">${BDL.number(v)}</text>`).join("");
+    return `<svg class="density" width="${width}" height="${height + axis}" viewBox="0 0 ${width} ${height + axis}" aria-hidden="true">` +
       `<rect x="${x(entry.q05)}" y="0" width="${x(entry.q95) - x(entry.q05)}" height="${height}" class="interval"/>` +
       `<polyline points="${curve}" class="curve"/>` +
-      `<line x1="${map}" x2="${map}" y1="0" y2="${height}" class="map"/></svg>`;
+      `<line x1="${map}" x2="${map}" y1="0" y2="${height}" class="map"/>` +
+      `<line x1="0" x2="${width}" y1="${height}" y2="${height}" class="axis"/>${ticks}</svg>`;
   }
 
   function partOf(event) {
@@ -81,7 +95,12 @@
 
   document.addEventListener("pointerover", (event) => { const part = partOf(event); if (part) light(part); });
   document.addEventListener("focusin", (event) => { const part = partOf(event); if (part) light(part); });
+  // A finger's tap lights a part until the next tap elsewhere (a touch "leaves" as it ends).
+  document.addEventListener("pointerdown", (event) => {
+    if (event.pointerType === "touch" && !partOf(event)) clear();
+  });
   document.addEventListener("pointerout", (event) => {
+    if (event.pointerType === "touch") return;
     const from = partOf(event);
     const to = event.relatedTarget instanceof Element ? event.relatedTarget.closest("[data-param]") : null;
     if (from && !(to && current && related(current.part, to))) clear();

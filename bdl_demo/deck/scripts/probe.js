@@ -6,7 +6,9 @@
 
   function start(figure, build) {
     const svg = figure.querySelector("svg");
-    const marker = BDL.svgElement("circle", { r: 6, class: "bdl-probe", visibility: "hidden" }, svg);
+    // A crosshair, not a dot: it must not look like one more data point.
+    const marker = BDL.svgElement("path", { d: "M -12 0 H -4 M 4 0 H 12 M 0 -12 V -4 M 0 4 V 12",
+                                            class: "bdl-probe", visibility: "hidden" }, svg);
     const nx = build.xs.length, ny = build.ys.length;
     let at = [Math.floor(nx / 2), Math.floor(ny / 2)];
 
@@ -20,11 +22,10 @@
       const k = j * nx + i; // the grid runs along x first, as numpy's meshgrid ravels it
       const x = build.xs[i], y = build.ys[j];
       const p = BDL.toSvg(build.transform, x, y);
-      marker.setAttribute("cx", p.x);
-      marker.setAttribute("cy", p.y);
+      marker.setAttribute("transform", `translate(${p.x} ${p.y})`);
       marker.setAttribute("visibility", "visible");
       figure.dataset.probe = JSON.stringify({ x, y, map: build.map[k], mean: build.mean[k], counts: build.counts[k] });
-      BDL.panel.show(describe(build, k, x, y), figure);
+      BDL.panel.show(describe(build, k, x, y), figure, marker.getBoundingClientRect());
     }
 
     function hide() {
