@@ -155,17 +155,20 @@ def test_the_take_home_slide_shows_a_deep_nets_matrices_point_then_bayesian():
     assert slide.figures == [f"{deep.id}-matrix-point-small", f"{deep.id}-matrix-posterior-small"]
 
 
-def test_the_recap_is_a_cheat_sheet_of_two_by_three_panels_per_model(built):
+def test_the_recap_is_a_cheat_sheet_of_three_views_point_then_bayesian_per_model(built):
+    """Each model's cheat sheet: its function, matrices and diagram as trained, then in the same
+    place one step later, as a Bayesian model."""
     html = (built / "index.html").read_text()
-    sheets = re.findall(r'<div class="cheatsheet">(.*?)</div>\n(?=<aside)', html, flags=re.DOTALL)
+    sheets = re.findall(r'<h3>Cheat sheet: .*?</h3>\n<div class="r-stack">(.*?)\n<aside', html, flags=re.DOTALL)
     models = synthetic_deck.fitted_models()
     assert len(sheets) == len(models)
     for sheet, model in zip(sheets, models.values()):
-        panels = re.findall(r"<figure", sheet)
-        assert len(panels) == 2 * 3, model.id
-        assert sheet.count(f"images/{model.id}-") == 4 and sheet.count('class="math"') == 2
-    assert "What to take home, once more" not in html
-
+        point, bayesian = re.findall(r'<div class="together[^"]*" data-fragment-index="0">(.*?)\n</div>\n(?=<div|</div>)',
+                                     sheet, flags=re.DOTALL)
+        for views, estimate in ((point, "point"), (bayesian, "posterior")):
+            assert views.count('class="math"') == 1
+            assert re.findall(r'images/([\w-]+)\.svg', views) == [f"{model.id}-matrix-{estimate}-small",
+                                                                  f"{model.id}-diagram-{estimate}-small"]
 
 def free_names(source: str) -> set[str]:
     """The names a function's source uses without defining them: not a parameter, an assignment, an

@@ -221,7 +221,10 @@ class SlideRenderer:
         return f'<pre class="code"><code>{highlight(tokens[index].content.rstrip())}</code></pre>\n'
 
     def _container_div_open(self, tokens, index, options, env) -> str:
-        return f'<div class="{html.escape(" ".join(block_classes(tokens[index])))}">\n'
+        token = tokens[index]
+        more = "".join(f' {html.escape(str(key))}="{html.escape(str(value))}"'
+                       for key, value in token.attrs.items() if key != "class")  # e.g. data-fragment-index
+        return f'<div class="{html.escape(" ".join(block_classes(token)))}"{more}>\n'
 
     def _container_div_close(self, tokens, index, options, env) -> str:
         return "</div>\n"

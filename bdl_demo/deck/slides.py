@@ -165,10 +165,10 @@ def split_blocks(tokens: list[Token], lines: list[str]) -> list[Block]:
 
 
 def block_classes(token: Token) -> list[str]:
-    """The classes of a block: from {.attributes}, or from the info of a ::: block."""
-    if token.type == "container_div_open":
-        return token.info.split()
-    return str(token.attrs.get("class", "")).split()
+    """The classes of a block: from {.attributes}, or from the info of a ::: block (its layout
+    first), then any {.attributes} on the line before it."""
+    given = str(token.attrs.get("class", "")).split()
+    return token.info.split() + given if token.type == "container_div_open" else given
 
 
 def figures_in(tokens: list[Token], interactive: bool = False) -> list[str]:

@@ -6,7 +6,7 @@ twin, the same cell shows that parameter's posterior density with the prior fain
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.stats import norm
@@ -29,6 +29,7 @@ FOOTER = 0.62  # inches for the two lines that say what Z' is and what a cell sh
 MARGIN = 0.12
 NUMBERS_FIT = 0.75  # inches: a posterior cell at least this wide also writes its mean ± sd
 SIZE = (12.0, style.FULL[1])
+CHARACTER = 0.12  # inches: the width of a character of a shape label, at the small size of text
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ SMALL = Frame(size=(7.6, 3.6), max_cells=3, max_rows=2, data_box=0.6, footer=0.0
 def matrix_view(model: FittedModel, estimate: str = "point", small: bool = False):
     """Every layer of `model` as matrices; cells hold MAP values or posterior densities."""
     frame = SMALL if small else Frame()
+    rows = len(model.data.X_train)  # a data box is at least as wide as its shape, e.g. "1347×20"
+    shape = max(len(f"{rows}×{width}") for width in model.net.widths)
+    frame = replace(frame, data_box=max(frame.data_box, CHARACTER * shape))
     figure = style.new_figure(frame.size)
     ax = style.inch_axes(figure)
     layout = _layout(model.net.widths, frame)
