@@ -280,3 +280,19 @@ def test_merged_reliability_bins_are_the_bins_their_examples_would_form():
         inside = (confidence > b["low"]) & (confidence <= b["high"])
         assert inside.sum() == b["count"]
         assert np.isclose(confidence[inside].mean(), b["confidence"]) and np.isclose(right[inside].mean(), b["accuracy"])
+
+
+def test_the_add_a_point_plane_holds_every_posteriors_two_sd_ellipse():
+    from bdl_demo.figures.explore import ellipse_limits
+    from bdl_demo.figures.fitted import _ellipse
+
+    rng = np.random.default_rng(5)
+    posteriors = []
+    for _ in range(4):
+        a = rng.normal(size=(2, 2))
+        posteriors.append((rng.normal(size=2), a @ a.T + 0.05 * np.eye(2)))
+    (w0, w1), (b0, b1) = ellipse_limits(posteriors, truth=[3.0, -3.0], margin=0.0)
+    for mean, covariance in posteriors:
+        w, b = _ellipse(mean, covariance, 2, points=400)
+        assert w.min() >= w0 - 1e-9 and w.max() <= w1 + 1e-9 and b.min() >= b0 - 1e-9 and b.max() <= b1 + 1e-9
+    assert w1 >= 3.0 and b0 <= -3.0  # and the truth

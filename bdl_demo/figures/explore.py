@@ -32,6 +32,16 @@ def mean_reach(presets: dict, xlim) -> np.ndarray:
     return np.array(ends)
 
 
+def ellipse_limits(posteriors: list, truth, margin: float = 0.15) -> tuple[tuple, tuple]:
+    """Axes of the (slope, intercept) plane that hold the 2-sd ellipse of every posterior given
+    (mean, covariance) — the ellipse of a 2-D Normal lies within mean ± 2·sd on each axis — and
+    the truth, with a margin."""
+    low = np.min([np.asarray(m) - 2 * np.sqrt(np.diag(c)) for m, c in posteriors] + [truth], axis=0)
+    high = np.max([np.asarray(m) + 2 * np.sqrt(np.diag(c)) for m, c in posteriors] + [truth], axis=0)
+    pad = margin * (high - low)
+    return (low[0] - pad[0], high[0] + pad[0]), (low[1] - pad[1], high[1] + pad[1])
+
+
 def explore_view(model: FittedModel):
     """The build's points with the exact band and mean line; the exact 1- and 2-sd ellipses of
     (slope, intercept) with the truth; limits that hold every preset of the deck's buttons."""
@@ -62,10 +72,7 @@ def explore_view(model: FittedModel):
     figure.legend(loc="upper left", bbox_to_anchor=(LINE_AXES[0], 1.0), ncol=3, frameon=False,
                   fontsize=style.SMALL)  # above the axes, off the data
 
-    few = np.array(presets[min(presets)]["covariance"])  # the widest posterior of the presets
-    spread = 2.6 * np.sqrt(np.diag(few))
     truth = data.truth
-    centre_w, centre_b = truth.get("slope", mean[0]), truth.get("intercept", mean[1])
     for radius, dash in ((1, "-"), (2, "--")):
         plane_ax.plot(*_ellipse(mean, covariance, radius), color=palette.MODEL_COLOR, linewidth=2,
                       linestyle=dash, gid=f"explore-ellipse-{radius}")
@@ -73,7 +80,8 @@ def explore_view(model: FittedModel):
     if "slope" in truth:
         plane_ax.plot([truth["slope"]], [truth["intercept"]], "x", color=palette.DATA_COLOR, markersize=12,
                       markeredgewidth=2.5, gid="truth")
-    wlim, blim = (centre_w - spread[0], centre_w + spread[0]), (centre_b - spread[1], centre_b + spread[1])
+    wlim, blim = ellipse_limits([(r["mean"], r["covariance"]) for r in presets.values()] + [(mean, covariance)],
+                                [truth["slope"], truth["intercept"]] if "slope" in truth else mean)
     plane_ax.set(xlim=wlim, ylim=blim, xlabel="slope $w$", ylabel="intercept $b$")
     plane_ax.set_title("1 and 2 sd of the posterior", loc="left", fontsize=style.SMALL)
 
