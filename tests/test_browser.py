@@ -138,6 +138,16 @@ def test_the_bundled_talk_is_meetup_length_and_the_rest_is_in_the_appendix(deck)
     every = page.evaluate("document.querySelectorAll('.reveal .slides section:not(:has(section))').length")
     if deck["name"] == "slides":
         assert counted <= MEETUP_SLIDES < every, (counted, every)
+    last = page.evaluate("""(() => {
+        const leaves = [...document.querySelectorAll('.reveal .slides section:not(:has(section))')];
+        const last = leaves.filter(s => s.dataset.visibility !== 'uncounted').pop();
+        const {h, v} = Reveal.getIndices(last); Reveal.slide(h, v, 99);
+        return document.querySelector('.reveal .slide-number').textContent.replace(/\\s+/g, ' ').trim(); })()""")
+    assert last == f"{counted} / {counted}"
+    if every > counted:  # the first slide after the talk's last one says it is the appendix's first
+        page.evaluate("Reveal.next()")
+        shown = page.evaluate("document.querySelector('.reveal .slide-number').textContent.replace(/\\s+/g, ' ').trim()")
+        assert shown == "appendix 1"
 
 
 def test_no_counted_slide_is_a_wall_of_text(deck):

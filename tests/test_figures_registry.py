@@ -45,7 +45,9 @@ def test_the_talk_asks_for_every_view_of_every_model(full_build):
     for model in models.values():
         ids = {f for f in manifest if f.startswith(model.id + "-")}
         if model.kind != "multiclass":
-            assert {f"{model.id}-{v}-{e}" for v in ("matrix", "diagram") for e in ("point", "posterior")} <= ids
+            for view in ("matrix", "diagram"):  # each view of each estimate, at one size or the other
+                for estimate in ("point", "posterior"):
+                    assert {f"{model.id}-{view}-{estimate}", f"{model.id}-{view}-{estimate}-small"} & ids, (view, estimate)
         if model.on_a_plane:
             assert {f"{model.id}-fit-point", f"{model.id}-fit-posterior"} <= ids
         if model.kind == "multiclass":

@@ -331,6 +331,31 @@ def test_adding_a_point_narrows_the_band_there_and_matches_exact_py(page, draft_
     assert len(state()[2]) == len(linear.data.y_train)
 
 
+# --- every point a line ------------------------------------------------------------------
+
+
+def test_pointing_at_a_draw_of_the_cloud_draws_its_line(page, draft_models):
+    linear = model_where(draft_models, "linear regression")
+    slide = show_figure(page, "lines", linear.id)
+    figure = slide.locator('.interactive[data-kind="lines"]')
+    build = built(figure)
+    draws = np.array(build["draws"])
+    spread = np.array(build["spread"])
+    w, b = draws[np.argmax(np.linalg.norm((draws - draws.mean(axis=0)) / spread, axis=1))]  # an outlying one
+    sx, tx, sy, ty = build["plane"]
+    to_screen = "(svg, [u, v]) => { const p = new DOMPoint(u, v).matrixTransform(svg.getScreenCTM()); return [p.x, p.y]; }"
+    page.mouse.move(*figure.locator("svg").evaluate(to_screen, [sx * w + tx, sy * b + ty]))
+    assert json.loads(figure.get_attribute("data-draw")) == [w, b]
+    line = figure.locator(".bdl-lines line")
+    ends = [float(line.get_attribute(name)) for name in ("x1", "y1", "x2", "y2")]
+    sx, tx, sy, ty = build["inset"]
+    xs, ys = [(ends[0] - tx) / sx, (ends[2] - tx) / sx], [(ends[1] - ty) / sy, (ends[3] - ty) / sy]
+    np.testing.assert_allclose(xs, build["x"], atol=1e-6)
+    np.testing.assert_allclose(ys, [w * x + b for x in build["x"]], atol=1e-6)  # the line of that draw
+    page.mouse.move(2, 2)
+    assert figure.locator(".bdl-lines").get_attribute("visibility") == "hidden"
+
+
 # --- the uncertainty probe ----------------------------------------------------------------
 
 

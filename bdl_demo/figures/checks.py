@@ -26,6 +26,7 @@ METHOD_NAMES = {"nuts": "NUTS", "laplace": "Laplace", "advi": "mean-field ADVI",
                 "ensemble": "deep ensemble"}
 
 
+LOSS_POINTS = 300  # points of a smoothed loss curve drawn in one panel, about one per pixel
 MIN_BIN = 10  # a reliability bin holds at least this many examples: fewer are merged with the next
 
 
@@ -139,7 +140,8 @@ def advi_losses(models: list[FittedModel]):
         window = max(1, len(loss) // 50)
         smooth = np.convolve(loss, np.ones(window) / window, mode="valid")
         ax = figure.add_axes((0.07 + k * width, 0.16, 0.7 * width, 0.6))
-        ax.plot(np.arange(len(smooth)) + window, smooth, color=palette.METHOD_COLORS["advi"], linewidth=2.5,
+        shown = np.unique(np.linspace(0, len(smooth) - 1, LOSS_POINTS).astype(int))  # more than a panel's pixels add bytes, not detail
+        ax.plot(shown + window, smooth[shown], color=palette.METHOD_COLORS["advi"], linewidth=2.5,
                 gid=f"advi-loss-{model.id}")
         low, high = float(smooth.min()), float(smooth[0])
         logarithmic = low > 0 and high > 10 * low

@@ -100,6 +100,7 @@ def _line_alt(model: FittedModel, estimate: str, mu_draws) -> str:
 
 
 EXAMPLE_COLORS = ("#e65100", "#2e7d32", "#6a1b9a")  # draws picked out of a cloud, each with its line
+LINKED_DRAWS = 400  # draws the deck's script lets a pointer pick, to show the line of one
 
 
 def parameters_view(model: FittedModel, estimate: str = "point"):
@@ -121,7 +122,7 @@ def parameters_view(model: FittedModel, estimate: str = "point"):
         for radius, style_ in ((1, "-"), (2, "--")):
             ax.plot(*_ellipse(mean, covariance, radius), color=palette.DATA_COLOR, linewidth=1.5,
                     linestyle=style_, gid=f"exact-{radius}sd")
-        _lines_of_draws(figure, ax, model, draws, mean, covariance)
+        inset = _lines_of_draws(figure, ax, model, draws, mean, covariance)
         title = "a cloud: every point a line"
     truth = model.data.truth
     if "slope" in truth:
@@ -137,7 +138,14 @@ def parameters_view(model: FittedModel, estimate: str = "point"):
                  **shown.get(label, dict(marker="o", markersize=6, alpha=0.5))) for label in labels]
     figure.legend([Line2D([], [], **key) for key in keys], labels, loc="upper left", bbox_to_anchor=(0.15, 0.92),
                   ncol=2, frameon=False)  # above the plot, off the data, markers as drawn
-    return figure, _parameters_alt(model, estimate, mean, covariance)
+    alt = _parameters_alt(model, estimate, mean, covariance)
+    if estimate == "point":
+        return figure, alt
+    shown = draws[:LINKED_DRAWS]  # the draws a pointer can pick, each one line in the corner
+    return Drawing(figure, alt, {"kind": "lines", "plane": interaction.svg_transform(ax),
+                                 "inset": interaction.svg_transform(inset), "x": list(inset.get_xlim()),
+                                 "draws": [[round(float(w), 6), round(float(b), 6)] for w, b in shown],
+                                 "spread": [float(v) for v in np.sqrt(np.diag(covariance))]})
 
 
 def _lines_of_draws(figure, ax, model: FittedModel, draws, mean, covariance) -> None:
@@ -155,8 +163,9 @@ def _lines_of_draws(figure, ax, model: FittedModel, draws, mean, covariance) -> 
         ax.plot([w], [b], "o", markersize=11, markerfacecolor="none", markeredgecolor=color, markeredgewidth=2.5,
                 gid=f"draw-{index}")
         inset.plot(grid, w * grid + b, color=color, linewidth=2, gid=f"line-{index}")
-    inset.set(xticks=[], yticks=[])
+    inset.set(xticks=[], yticks=[], xlim=(grid[0], grid[-1]))
     inset.patch.set_alpha(0.9)
+    return inset
 
 
 def _ellipse(mean, covariance, radius: float, points: int = 100):
