@@ -30,10 +30,9 @@ def render_reader(stacks: list[Stack], figures: Figures, *, deck: dict, template
     read: set[Path] = set()
     renderer = SlideRenderer(figures, reading=True)
     slides = [slide for stack in stacks for slide in stack]
-    starts = [slide.appendix and (number == 1 or not slides[number - 2].appendix)
-              for number, slide in enumerate(slides, start=1)]  # where the appendix begins
-    articles = "\n".join((APPENDIX if start else "") + _article(renderer, slide, number)
-                         for number, (slide, start) in enumerate(zip(slides, starts), start=1))
+    first = next((number for number, slide in enumerate(slides, start=1) if slide.appendix), None)
+    articles = "\n".join((APPENDIX if number == first else "") + _article(renderer, slide, number)
+                         for number, slide in enumerate(slides, start=1))
     articles = _contents(stacks) + articles
     env = environment(Path(templates).resolve(), read, autoescape=True, compiled=compiled)
     page = env.get_template(READER).render(deck=deck, slides=Markup(articles),

@@ -133,24 +133,24 @@ def parameters_view(model: FittedModel, estimate: str = "point"):
            xlabel="slope $w$", ylabel="intercept $b$")
     figure.suptitle(title, x=0.02, ha="left", y=0.99, fontsize=style.MEDIUM)
     handles, labels = ax.get_legend_handles_labels()
-    shown = {"MAP": dict(marker="o", markersize=10), "truth": dict(marker="x", markersize=10, markeredgewidth=2.5)}
+    markers = {"MAP": dict(marker="o", markersize=10), "truth": dict(marker="x", markersize=10, markeredgewidth=2.5)}
     keys = [dict(color=palette.DATA_COLOR if label == "truth" else palette.MODEL_COLOR, linestyle="none",
-                 **shown.get(label, dict(marker="o", markersize=6, alpha=0.5))) for label in labels]
+                 **markers.get(label, dict(marker="o", markersize=6, alpha=0.5))) for label in labels]
     figure.legend([Line2D([], [], **key) for key in keys], labels, loc="upper left", bbox_to_anchor=(0.15, 0.92),
                   ncol=2, frameon=False)  # above the plot, off the data, markers as drawn
     alt = _parameters_alt(model, estimate, mean, covariance)
     if estimate == "point":
         return figure, alt
-    shown = draws[:LINKED_DRAWS]  # the draws a pointer can pick, each one line in the corner
+    pickable = draws[:LINKED_DRAWS]  # the draws a pointer can pick, each one line in the corner
     return Drawing(figure, alt, {"kind": "lines", "plane": interaction.svg_transform(ax),
                                  "inset": interaction.svg_transform(inset), "x": list(inset.get_xlim()),
-                                 "draws": [[round(float(w), 6), round(float(b), 6)] for w, b in shown],
+                                 "draws": [[round(float(w), 6), round(float(b), 6)] for w, b in pickable],
                                  "spread": [float(v) for v in np.sqrt(np.diag(covariance))]})
 
 
-def _lines_of_draws(figure, ax, model: FittedModel, draws, mean, covariance) -> None:
+def _lines_of_draws(figure, ax, model: FittedModel, draws, mean, covariance):
     """Three draws along the posterior's longest axis, ringed in the cloud, and in a corner the
-    data with the line each of them is."""
+    data with the line each of them is; returns that corner's axes."""
     values, vectors = np.linalg.eigh(covariance)
     longest = vectors[:, -1] * np.sqrt(values[-1])
     picked = [int(np.argmin(np.linalg.norm(draws - (mean + k * longest), axis=1))) for k in (-2.0, 0.0, 2.0)]
