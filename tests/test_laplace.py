@@ -207,3 +207,40 @@ def test_the_moons_posterior_doubts_far_from_the_data_more_than_the_map(draft_mo
     posterior = metrics["posterior"]["ood_auroc"]["far"]["mutual_information"]
     assert posterior > metrics["map"]["ood_auroc"]["far"]
     assert posterior >= 0.7  # "flags them", as the slide then says
+
+
+@pytest.mark.parametrize("mean,variance", [(0.0, 1.0), (1.5, 4.0), (-3.0, 0.25), (3.0, 25.0), (1.0, 144.0), (2.0, 0.0)])
+def test_the_bernoulli_predictive_by_quadrature_is_the_integral(mean, variance):
+    """E[σ(g)] and H[E σ] − E[H σ] for g ~ N(mean, variance), against adaptive integration."""
+    from scipy.integrate import quad
+    from scipy.stats import norm
+
+    from bdl_demo.model.laplace import bernoulli_doubt
+
+    sigmoid = lambda g: 1 / (1 + np.exp(-g))  # noqa: E731
+    p, information = bernoulli_doubt(np.array([mean]), np.array([variance]))
+    if variance == 0:  # one logit: one network, nothing to disagree about
+        assert p[0] == pytest.approx(sigmoid(mean)) and information[0] == pytest.approx(0.0, abs=1e-12)
+        return
+    sd = np.sqrt(variance)
+    expected = lambda f: quad(lambda g: f(g) * norm.pdf(g, mean, sd), mean - 12 * sd, mean + 12 * sd,  # noqa: E731
+                              points=[0.0], limit=400, epsabs=1e-12)[0]
+    binary_entropy = lambda p: -(p * np.log(p) + (1 - p) * np.log1p(-p)) if 0 < p < 1 else 0.0  # noqa: E731
+    p_exact = expected(sigmoid)
+    assert p[0] == pytest.approx(p_exact, abs=1e-6)
+    assert information[0] == pytest.approx(binary_entropy(p_exact) - expected(lambda g: binary_entropy(sigmoid(g))),
+                                           abs=1e-6)
+
+
+def test_the_class_one_logit_of_two_softmax_scores_is_their_difference():
+    """For two softmax scores p₁ = σ(f₁ − f₀), so the linearised predictive of the difference carries
+    it all: its variance is Var f₁ + Var f₀ − 2 Cov — checked against draws of the scores."""
+    from bdl_demo.model.laplace import class_one_logit
+
+    scores, covariance = np.array([[0.3, -1.2]]), np.array([[[2.0, 0.6], [0.6, 1.0]]])
+    mean, variance = class_one_logit(scores, covariance)
+    draws = np.random.default_rng(0).multivariate_normal(scores[0], covariance[0], size=400_000)
+    assert mean[0] == pytest.approx(-1.5)
+    assert variance[0] == pytest.approx(np.var(draws[:, 1] - draws[:, 0]), rel=0.01)
+    one = class_one_logit(np.array([[0.7]]), np.array([[[3.0]]]))
+    assert (one[0][0], one[1][0]) == (0.7, 3.0)

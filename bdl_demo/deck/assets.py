@@ -141,7 +141,7 @@ def copy_assets(node_modules: Path, out_dir: Path) -> None:
 
 SCRIPTS_DIR = Path(__file__).parent / "scripts"
 # The deck's own behaviour, one small script per job, in the order the page loads them.
-SCRIPTS = ("common.js", "linked.js", "player.js", "explore.js", "probe.js", "lines.js", "tables.js")
+SCRIPTS = ("common.js", "linked.js", "player.js", "explore.js", "probe.js", "lines.js", "playground.js", "tables.js")
 
 
 def copy_scripts(out_dir: Path) -> None:

@@ -79,7 +79,34 @@ def controls(interaction: dict) -> str:
         return ('<div class="bdl-controls" hidden>'
                 f'{presets}<button type="button" data-role="reset">reset</button>'
                 '<output data-role="label"></output></div>')
+    if kind == "playground":
+        return playground_controls(interaction)
     return ""
+
+
+def playground_controls(interaction: dict) -> str:
+    """The playground's controls: training, the class a click adds, the data, the net and its
+    prior. lib/bdl/playground.js sets their values from the page's URL or the build."""
+    names = [html.escape(str(name)) for name in interaction["class_names"]]
+    classes = "".join(f'<label><input type="radio" data-role="class" value="{k}"{" checked" if k else ""}> {name}</label>'
+                      for k, name in enumerate(names))
+    widths = "".join(f'<input type="number" data-role="width" data-layer="{k}" min="1" max="16" step="1"'
+                     f' aria-label="units in hidden layer {k + 1}">' for k in range(3))
+    layers = "".join(f"<option>{n}</option>" for n in range(4))
+    return ('<div class="bdl-controls bdl-playground" hidden>'
+            '<div class="row"><button type="button" data-role="train" aria-pressed="true">pause</button>'
+            '<button type="button" data-role="restart">restart</button>'
+            '<output data-role="label"></output></div>'
+            f'<div class="row" role="group" aria-label="a click adds a point of">add {classes}</div>'
+            '<div class="row" role="group" aria-label="data"><button type="button" data-role="data" data-set="deck">moons'
+            '</button><button type="button" data-role="data" data-set="far">+ far cluster</button>'
+            '<button type="button" data-role="data" data-set="empty">empty</button></div>'
+            f'<div class="row"><label>layers <select data-role="layers">{layers}</select></label> {widths}</div>'
+            '<div class="row"><label><select data-role="activation"><option>relu</option><option>tanh</option></select>'
+            '</label><label>prior sd <input type="number" data-role="prior" min="0.1" max="10" step="0.1"></label></div>'
+            '<div class="row"><label>noise <input type="range" data-role="noise" min="0" max="0.5" step="0.05"></label>'
+            '<label>seed <input type="number" data-role="seed" min="0" max="99999" step="1"></label></div>'
+            '</div>')
 
 
 class SlideRenderer:

@@ -115,6 +115,9 @@ VIEWS = {
                      "a MAP whose steps were recorded"),
     "explore": View("explore.explore_view", _single, lambda m: _simple_regression(m) and bool(m.data.truth),
                     "a linear regression on made-up data"),
+    "playground": View("playground.playground_view", _single,
+                       lambda m: m.kind == "binary" and bool(m.net.hidden) and m.on_a_plane and m.fit.linearised,
+                       "a deep two-class net on a plane with a linearised Laplace posterior"),
     "units": View("realdata.unit_weights", _single, lambda m: bool(m.data.image_shape and m.net.hidden),
                   "images as inputs and a hidden layer"),
 }

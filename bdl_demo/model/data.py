@@ -146,7 +146,7 @@ def _moons(seed: int, n_samples: int, noise: float) -> Dataset:
 
     X, y = make_moons(n_samples=n_samples, noise=noise, random_state=seed)
     return _split_and_scale("moons", X, y.astype(np.int64), seed, n_classes=2,
-                            class_names=("moon 0", "moon 1"))
+                            class_names=("moon 0", "moon 1"), truth={"noise": noise, "seed": seed})
 
 
 def _digits(seed: int) -> Dataset:
