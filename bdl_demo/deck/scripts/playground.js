@@ -482,7 +482,7 @@
       Object.assign(figure.dataset, { steps: String(steps), trainAccuracy: String(correct), settled: String(done) });
       const tau = posterior ? ` · τ ${BDL.number(posterior.tau, 2)}` : "";
       label.textContent = `step ${steps} · loss ${BDL.number(lastLoss / Math.max(points().length, 1), 3)} · ` +
-        `accuracy ${Math.round(100 * correct)} %${tau}${settled ? " · settled" : ""}`;
+        `accuracy ${points().length ? `${Math.round(100 * correct)} %` : "—"}${tau}${settled ? " · settled" : ""}`;
       trainButton.textContent = playing && !settled ? "pause" : "train";
       trainButton.setAttribute("aria-pressed", String(playing && !settled));
     }
