@@ -4,7 +4,7 @@ linearised Laplace posterior, on a plane with room around the data for the audie
 Drawn here for the build's own fit; in the deck lib/bdl/playground.js trains a net in the page on
 whatever points the audience leaves, and redraws both maps in the same SVG coordinates with the
 same mathematics (bdl_demo.model.laplace: the GGN, τ by the evidence, the linearised predictive,
-its probability and mutual information by Gauss–Hermite quadrature). The figure carries what the
+its probability and mutual information by quadrature). The figure carries what the
 page needs: the build's data, seed, architecture, prior and MAP.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ from bdl_demo.figures import interaction, style
 from bdl_demo.figures.drawing import Drawing
 from bdl_demo.model.fit import FittedModel
 from bdl_demo.model.laplace import Laplace, bernoulli_doubt, class_one_logit, flatten, quadrature
+from bdl_demo.model.network import ACTIVATIONS
 
 SIZE = (8.4, 4.4)  # shown at its own size beside the controls: its text keeps 18 px
 GRID = 64  # cells a side of each map, here and in the page
@@ -58,7 +59,7 @@ def playground_view(model: FittedModel):
     laplace, tau = approximation(model), model.fit.diagnostics["tau"]
     logit, variance = class_one_logit(*laplace.glm_predictive(tau, points))
     _, doubt = bernoulli_doubt(logit, variance)
-    p_map = 1 / (1 + np.exp(-logit))
+    p_map = ACTIVATIONS["sigmoid"](logit)
     top = float(np.ceil(doubt.max() * 20) / 20) or 0.05  # the doubt's colour scale, here and in the page
 
     figure = style.new_figure(SIZE)
@@ -90,13 +91,13 @@ def playground_view(model: FittedModel):
         "x": X.tolist(), "y": y.tolist(), "class_names": list(data.class_names),
         "noise": model.data.truth.get("noise", 0.0),  # the page's new moons, standardised as the build's
         "input_mean": [0.0, 0.0] if data.input_mean is None else [float(v) for v in data.input_mean],
-        "input_scale": [1.0, 1.0] if data.input_scale is None else [float(v) for v in data.input_scale], "seed": model.data.truth.get("seed", 0),
+        "input_scale": [1.0, 1.0] if data.input_scale is None else [float(v) for v in data.input_scale],
+        "seed": model.data.truth.get("seed", 0),
         "hidden": [layer.width for layer in net.hidden], "outputs": net.n_outputs, "activation": net.hidden[0].activation,
         "weight_sd": net.weight_sd, "bias_sd": net.bias_sd, "fan_in": net.fan_in,
-        "map": flatten(net, model.fit.map).tolist(), "tau": tau,
+        "map": flatten(net, model.fit.map).tolist(),
         "nodes": z.tolist(), "weights": w.tolist(), "doubt_top": top,
-        "colors": {"probability": colour_table(probability_cmap), "doubt": colour_table(doubt_cmap),
-                   "classes": list(palette.CLASS_COLORS)},
+        "colors": {"probability": colour_table(probability_cmap), "doubt": colour_table(doubt_cmap)},
     }
     alt = (f"Two maps of the plane around the {len(y)} training points of the {model.id} model: the "
            f"probability of {data.class_names[1]} from its MAP network, and the mutual information of "

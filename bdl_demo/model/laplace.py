@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bdl_demo.model.network import Network, softmax
+from bdl_demo.model.network import ACTIVATIONS, Network, softmax
 
 TAU_RANGE = (1e-4, 1e6)  # where τ is looked for: from 100× the prior's sd to 1/1000 of it
 SWEEP = tuple(float(t) for t in 10 ** np.arange(-2, 3.01, 0.5))  # τ from 10⁻² to 10³ for the report
@@ -148,7 +148,7 @@ def bernoulli_doubt(mean: np.ndarray, variance: np.ndarray, nodes: int = NODES) 
 
     z, w = quadrature(nodes)
     logits = np.asarray(mean)[..., None] + np.sqrt(np.asarray(variance))[..., None] * z
-    p = 1 / (1 + np.exp(-logits))
+    p = ACTIVATIONS["sigmoid"](logits)
     two = lambda q: np.stack([1 - q, q], axis=-1)  # noqa: E731
     mean_p = p @ w
     return mean_p, np.maximum(entropy(two(mean_p)) - entropy(two(p)) @ w, 0.0)

@@ -2,7 +2,7 @@
    Adam on the loss the build minimises, Σ cross-entropy + ½ Σ (θ/s)², from a seeded start — and
    beside its probability map the doubt of its posterior: the linearised Laplace approximation at
    the current weights, as bdl_demo/model/laplace.py computes it (the GGN, τ by the evidence, the
-   linearised predictive, its mutual information by Gauss–Hermite quadrature). The figure keeps
+   linearised predictive, its mutual information by the trapezoid rule). The figure keeps
    data-points, data-steps and data-train-accuracy current; its set-up lives in the page's query
    string, beside reveal.js's hash. */
 (function () {
@@ -568,14 +568,14 @@
       if (button.dataset.set === "deck") { state.points = null; state.noise = build.noise; setControls(); }
       else if (button.dataset.set === "empty") state.points = [];
       else if (button.dataset.set === "far") {
-        const { normal } = stream(state.seed + editable().length);
+        const list = editable(), { normal } = stream(state.seed + list.length);
         const centre = [0, 1].map((k) => {
           const lim = k ? build.ylim : build.xlim, middle = (lim[0] + lim[1]) / 2;
           return middle + (k ? 1 : -1) * build.far * (lim[1] - middle);
         });
         const spread = FAR_SPREAD * (build.xlim[1] - build.xlim[0]) / 4;
         for (let k = 0; k < FAR_POINTS; k++) {
-          state.points.push([round(centre[0] + spread * normal()), round(centre[1] + spread * normal()), state.add]);
+          list.push([round(centre[0] + spread * normal()), round(centre[1] + spread * normal()), state.add]);
         }
       }
       changed();
