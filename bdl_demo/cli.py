@@ -144,6 +144,7 @@ def _serve(args: argparse.Namespace) -> None:
     quiet = [] if args.verbose or args.quiet else ["-q"]  # the server reports each rebuild itself
     record = record_path(cache_dir(), Path(args.out).resolve())
     rebuild = WarmRebuild([*quiet, *rebuild_flags(args)])
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # the preview stops on Ctrl-C; builds run in children
     try:
         serve(rebuild, args.out, lambda: recorded_inputs(record), port=args.port, log=_logger(False))
     finally:

@@ -135,7 +135,7 @@ def test_page_has_reload_script_but_the_deck_on_disk_does_not(project):
     _, _, deck, _ = project
     with PreviewServer(deck, port=0).start() as server:
         assert server.url == f"http://127.0.0.1:{server.port}/"
-        assert server._httpd.socket.getsockname()[0] == "127.0.0.1"
+        assert server.socket.getsockname()[0] == "127.0.0.1"
         status, kind, body = get(server.port, "/")
         assert (status, kind) == (200, "text/html; charset=utf-8")
         assert body.endswith(RELOAD_SCRIPT + b"</body></html>") and b"<h1>first</h1>" in body

@@ -9,14 +9,13 @@ build uses, a file, the project, `/` — is refused with one line before anythin
 from __future__ import annotations
 
 import ctypes
-import json
 import os
 import shutil
 import tempfile
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from bdl_demo.files import atomic_write, exclusive_lock, resolved
+from bdl_demo.files import exclusive_lock, resolved
 from bdl_demo.errors import UserError
 from bdl_demo.results.images import IMAGES_MANIFEST
 

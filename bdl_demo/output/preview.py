@@ -19,7 +19,6 @@ import sys
 import threading
 import time
 import traceback
-from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
@@ -52,57 +51,26 @@ class RebuildError(UserError):
 
 # --- serving -----------------------------------------------------------------------------------
 
-def resolve_inside(root: Path, url_path: str) -> Path | None:
-    """The file that a request path names inside root, or None if it names nothing there."""
-    path = url_path.split("?", 1)[0].split("#", 1)[0]
-    if not path.startswith("/"):
-        return None
-    parts = unquote(path).split("/")  # decoded once: "%2F" becomes a separator, "%252F" stays literal
-    if any(part == ".." or "\0" in part for part in parts):
-        return None
-    root = Path(root).resolve()
-    candidate = root.joinpath(*(part for part in parts if part not in ("", ".")))
-    if path.endswith("/"):
-        candidate = candidate / "index.html"
-    try:
-        target = candidate.resolve()  # follows symlinks, so a link pointing out of the deck fails below
-        return target if target.is_relative_to(root) and target.is_file() else None
-    except OSError:  # a name too long for the file system names nothing
-        return None
+class PreviewServer(ThreadingHTTPServer):
+    """The deck folder over HTTP on 127.0.0.1, with an event stream that tells open tabs to reload.
+    Stopping it cuts open connections and joins every thread, so no silent client holds it up."""
 
-
-def addressed_to_us(host: str | None, port: int) -> bool:
-    """Whether a request's Host header names this server: 127.0.0.1:port or localhost:port.
-
-    A page of another site that rebinds its own name to 127.0.0.1 sends its own name here, so it
-    is refused and cannot read the deck or report.json.
-    """
-    if host is None:
-        return False
-    allowed = {f"127.0.0.1:{port}", f"localhost:{port}"}
-    if port == 80:
-        allowed |= {"127.0.0.1", "localhost"}
-    return host.strip().lower() in allowed
-
-
-def with_reload_script(html: bytes) -> bytes:
-    """The page with the reload script inserted before its last </body> (or appended)."""
-    at = html.lower().rfind(b"</body>")
-    return html + RELOAD_SCRIPT if at < 0 else html[:at] + RELOAD_SCRIPT + html[at:]
-
-
-class PreviewServer:
-    """The deck folder over HTTP on 127.0.0.1, with an event stream that tells open tabs to reload."""
+    daemon_threads = False  # server_close() joins every request thread
 
     def __init__(self, deck_dir: Path, port: int = 8000):
         self.deck_dir = Path(deck_dir)
-        self.port = port  # the bound port once started (port 0 picks a free one)
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._news = threading.Condition()
-        self._reloads = 0
-        self._listeners = 0
+        self._news = threading.Condition()  # guards the counts below and the open connections
+        self._reloads = self._listeners = 0
         self._closing = False
+        self._open: set[socket.socket] = set()
+        self._thread: threading.Thread | None = None
+        try:
+            super().__init__((HOST, port), _Handler)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise ServeError(f"port {port} is in use: pass --port N") from None
+            raise ServeError(f"cannot listen on {HOST}:{port}: {error.strerror or error}") from None
+        self.port = self.server_address[1]  # port 0 picks a free one
 
     @property
     def url(self) -> str:
@@ -115,16 +83,8 @@ class PreviewServer:
             return self._listeners
 
     def start(self) -> PreviewServer:
-        """Bind the port and serve from a background thread; raise ServeError if the port is taken."""
-        try:
-            self._httpd = _HTTPServer((HOST, self.port), _Handler)
-        except OSError as error:
-            if error.errno == errno.EADDRINUSE:
-                raise ServeError(f"port {self.port} is in use: pass --port N") from None
-            raise ServeError(f"cannot listen on {HOST}:{self.port}: {error.strerror or error}") from None
-        self._httpd.preview = self
-        self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
+        """Serve from a background thread."""
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="bdl_demo-serve", daemon=True)
         self._thread.start()
         return self
@@ -138,19 +98,21 @@ class PreviewServer:
 
     def stop(self) -> None:
         """Close every connection, free the port and join the threads (calling it twice is fine)."""
-        if self._httpd is None:
+        if self._thread is None:
             return
         with self._news:
             self._closing = True
             self._news.notify_all()
-        self._httpd.shutdown()
-        self._httpd.close_connections()
-        self._httpd.server_close()  # joins the request threads
+            connections = list(self._open)
+        self.shutdown()
+        for connection in connections:  # no request thread may wait on a silent client
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self.server_close()  # joins the request threads
         self._thread.join()
-        self._httpd = None
-
-    def __enter__(self) -> PreviewServer:
-        return self
+        self._thread = None
 
     def __exit__(self, *exc) -> None:
         self.stop()
@@ -177,40 +139,19 @@ class PreviewServer:
             with self._news:
                 self._listeners -= 1
 
-
-class _HTTPServer(ThreadingHTTPServer):
-    """A threaded HTTP server that joins its threads on close and can cut open connections."""
-
-    daemon_threads = False  # server_close() joins every request thread
-
-    def __init__(self, address, handler):
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-        super().__init__(address, handler)
-
     def server_bind(self) -> None:
         socketserver.TCPServer.server_bind(self)  # skips HTTPServer's getfqdn(), a DNS lookup
         self.server_name, self.server_port = self.server_address[:2]
 
     def process_request(self, request, client_address) -> None:
-        with self._open_lock:
+        with self._news:
             self._open.add(request)
         super().process_request(request, client_address)
 
     def shutdown_request(self, request) -> None:
-        with self._open_lock:
+        with self._news:
             self._open.discard(request)
         super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """Shut every open connection, so that no request thread waits on a silent client."""
-        with self._open_lock:
-            connections = list(self._open)
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def handle_error(self, request, client_address) -> None:
         if not isinstance(sys.exc_info()[1], OSError):  # a closed tab is normal; a bug is not
@@ -226,10 +167,19 @@ class _Handler(SimpleHTTPRequestHandler):
     extensions_map = MEDIA_TYPES
 
     def translate_path(self, path: str) -> str:
-        """A file inside the deck folder, symlinks followed (so one leading out of it is not);
-        "" for a path that names no such file."""
-        target = resolve_inside(self.server.preview.deck_dir, path)
-        return str(target) if target else ""
+        """The file a request path names inside the deck folder, symlinks followed (so one leading
+        out of it is not); "" for a path that names no such file."""
+        path = path.split("?", 1)[0].split("#", 1)[0]
+        parts = unquote(path).split("/")  # decoded once: "%2F" becomes a separator, "%252F" stays literal
+        if not path.startswith("/") or any(part == ".." or "\0" in part for part in parts):
+            return ""
+        root = self.server.deck_dir.resolve()
+        target = root.joinpath(*(part for part in parts if part not in ("", ".")))
+        try:  # resolve() follows symlinks; a name too long for the file system names nothing
+            target = (target / "index.html" if path.endswith("/") else target).resolve()
+            return str(target) if target.is_relative_to(root) and target.is_file() else ""
+        except OSError:
+            return ""
 
     def send_head(self):
         file = self.translate_path(self.path)
@@ -239,10 +189,12 @@ class _Handler(SimpleHTTPRequestHandler):
             return self.send_error(404)
         if file.endswith(".html"):  # a page of the deck, with the script that reloads it
             try:
-                return self._send(200, with_reload_script(Path(file).read_bytes()), MEDIA_TYPES[".html"],
-                                  head_only=True)
+                page = Path(file).read_bytes()
             except OSError:  # removed by a rebuild in between
                 return self.send_error(404)
+            at = page.lower().rfind(b"</body>")  # the reload script goes before the last </body>
+            page = page + RELOAD_SCRIPT if at < 0 else page[:at] + RELOAD_SCRIPT + page[at:]
+            return self._send(200, page, MEDIA_TYPES[".html"], head_only=True)
         return super().send_head()
 
     def do_GET(self) -> None:
@@ -261,8 +213,14 @@ class _Handler(SimpleHTTPRequestHandler):
         super().end_headers()
 
     def _refused(self) -> bool:
-        """Answer 403 to a request for another host and 414 to an impossible path; True if so."""
-        if not addressed_to_us(self.headers.get("Host"), self.server.preview.port):
+        """Answer 403 to a request for another host and 414 to an impossible path; True if so.
+
+        A page of another site that rebinds its own name to 127.0.0.1 sends its own name as Host,
+        so it is refused and cannot read the deck or report.json.
+        """
+        port = self.server.port
+        ours = {f"127.0.0.1:{port}", f"localhost:{port}"} | ({"127.0.0.1", "localhost"} if port == 80 else set())
+        if (self.headers.get("Host") or "").strip().lower() not in ours:
             self._send(403, b"forbidden: this preview answers only 127.0.0.1 and localhost\n")
             return True
         if len(self.path) > MAX_PATH:
@@ -284,7 +242,7 @@ class _Handler(SimpleHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
-        self.server.preview.stream_events(self.wfile.write, self._client_gone)
+        self.server.stream_events(self.wfile.write, self._client_gone)
 
     def _client_gone(self) -> bool:
         """Whether the client has closed its end (its socket reads as end-of-file)."""
@@ -336,27 +294,26 @@ def serve(rebuild: Callable[[], None], deck_dir: Path, watch: Callable[[], list[
           stop: threading.Event | None = None) -> None:
     """Serve deck_dir on 127.0.0.1:port; when one of the files `watch()` lists changes, call
     rebuild() and, if it succeeds, tell open tabs to reload (if it raises, log the error and keep
-    the last good deck). Blocks until Ctrl-C or `stop` is set. Raises ServeError if the port is taken."""
+    the last good deck). Blocks until Ctrl-C (KeyboardInterrupt) or `stop` is set. Raises
+    ServeError if the port is taken."""
     stop = stop or threading.Event()
-    with PreviewServer(deck_dir, port).start() as server, _ctrl_c_as_keyboard_interrupt() as handler:
+    with PreviewServer(deck_dir, port).start() as server:
         log(f"serving {deck_dir} at {server.url} (Ctrl-C to stop)")
-        ready = ready or threading.Event()
         try:
-            for changed in changes_to(watch, stop, watching=ready.set):
-                _rebuild(rebuild, server, changed, log, handler)
+            for changed in changes_to(watch, stop, watching=(ready or threading.Event()).set):
+                _rebuild(rebuild, server, changed, log)
         except KeyboardInterrupt:
             stop.set()
             log("stopped serving")
 
 
-def _rebuild(rebuild, server: PreviewServer, changed: list[Path], log, sigint_handler) -> None:
+def _rebuild(rebuild, server: PreviewServer, changed: list[Path], log) -> None:
     """Run one rebuild; reload the tabs if it worked, log why not if it did not."""
     names = sorted({_short(path) for path in changed})
     log(f"changed {', '.join(names[:3])}{f' and {len(names) - 3} more' if len(names) > 3 else ''}: rebuilding")
     started = time.perf_counter()
     try:
-        with _sigint_handler(sigint_handler):  # the build's own Ctrl-C handling applies inside it
-            rebuild()
+        rebuild()
     except Exception as error:
         log(f"rebuild failed: {one_line(error)} (still serving the last good deck)")
         return
@@ -383,31 +340,11 @@ def _short(path: Path) -> str:
         return str(path)
 
 
-@contextmanager
-def _sigint_handler(handler):
-    """Use `handler` for SIGINT inside the block; outside the main thread, do nothing."""
-    if handler is None or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-@contextmanager
-def _ctrl_c_as_keyboard_interrupt():
-    """Make Ctrl-C raise KeyboardInterrupt inside the block; yield the handler it replaced."""
-    previous = signal.getsignal(signal.SIGINT)
-    with _sigint_handler(signal.default_int_handler):
-        yield previous
-
-
 class WarmRebuild:
-    """rebuild() for the preview: `python -m MODULE ARGS…` (bdl_demo: the build) run by a process started ahead, which has
-    Python up and the build's libraries imported by the time a file is saved (see warm.py); the
-    next one starts as soon as a rebuild ends. Raises RebuildError when the build fails."""
+    """rebuild() for the preview: `python -m MODULE ARGS…` (MODULE bdl_demo: the build) run by a
+    process started ahead, which has Python up and the build's libraries imported by the time a
+    file is saved (see warm.py); the next one starts as soon as a rebuild ends. Raises
+    RebuildError when the build fails."""
 
     def __init__(self, args: list[str], module: str = "bdl_demo"):
         self.command = [sys.executable, "-m", "bdl_demo.output.warm", module, *args]

@@ -64,14 +64,12 @@ def build_flags(args: argparse.Namespace, out: Path, images: Path) -> dict:
 
 def record_build(path: Path, args: argparse.Namespace, *, read: list[Path], out: Path, images: Path,
                  figures: dict[str, dict]) -> None:
-    """Note what the build read (and the project's own code) and wrote: the deck and the figures."""
-    write_record(path, flags=build_flags(args, out, images), inputs=[Path(p).resolve() for p in read] + source_files(),
-                 outputs=[*files_under(out), *(images / entry["file"] for entry in figures.values())])
-
-
-def write_record(path: Path, *, flags: dict, inputs: list[Path], outputs: list[Path]) -> None:
-    """Record what this build read and wrote (called once the new deck is in place)."""
-    record = {"flags": flags, "libraries": library_versions(LIBRARIES),
+    """Note what the build read (and the project's own code) and wrote: the deck and the figures
+    (called once the new deck is in place)."""
+    inputs = [Path(p).resolve() for p in read] + source_files()
+    outputs = [Path(root, name) for root, _, names in os.walk(out) for name in names]
+    outputs += [images / entry["file"] for entry in figures.values()]
+    record = {"flags": build_flags(args, out, images), "libraries": library_versions(LIBRARIES),
               "inputs": {str(p): stamp(p) for p in sorted(set(inputs))},
               "outputs": {str(p): stamp(p) for p in sorted(set(outputs))}}
     atomic_write(path, json.dumps(record, indent=1).encode())
@@ -95,8 +93,3 @@ def recorded_inputs(path: Path) -> list[Path]:
         return [Path(name) for name in json.loads(path.read_text())["inputs"]]
     except (OSError, ValueError, KeyError, TypeError):
         return []
-
-
-def files_under(folder: Path) -> list[Path]:
-    """Every file in a folder, for recording a build's outputs."""
-    return [Path(root, name) for root, _, names in os.walk(folder) for name in names]
