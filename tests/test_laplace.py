@@ -89,7 +89,7 @@ def test_linearised_network_is_the_first_order_taylor_expansion(activation):
     steps = {name: 0.3 * rng.normal(size=(5, *value.shape)) for name, value in at.items()}
     params = {name: at[name] + steps[name] for name in at}
     theta = flatten(net, at)
-    scores, J = _score_jacobians(net)(np.tile(theta, (len(X), 1)), X)
+    scores, J = _score_jacobians(net)(theta, X)
     d = np.stack([flatten(net, {k: v[s] for k, v in steps.items()}) for s in range(5)])
     expected = softmax(scores[None] + np.einsum("ncp,sp->snc", J, d))
     np.testing.assert_allclose(net.linearised(at, params, X), expected, rtol=1e-10, atol=1e-12)
