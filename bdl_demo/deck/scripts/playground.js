@@ -18,8 +18,8 @@
   const MOST_STEPS = 6000; // after a change, at most
   const FRAME_MS = 8, DOUBT_MS = 5; // training, and work on the doubt map, per animation frame
   const FAR_POINTS = 12, FAR_SPREAD = 0.15;
-  const HIT = 6;
-  const MOST_POINTS = 3000; // a link with more is not read // SVG units from a point's centre that count as clicking it
+  const HIT = 6; // SVG units from a point's centre that count as clicking it
+  const MOST_POINTS = 3000; // a link with more is not read
   const LIMITS = { layers: [0, 3], width: [1, 16], prior: [0.1, 10], noise: [0, 0.5], seed: [0, 99999] };
 
   // --- numbers ------------------------------------------------------------------------------
