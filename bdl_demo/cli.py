@@ -35,11 +35,7 @@ def _interrupt(signum, frame):
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but a mistake is one line on stderr and exit code 2, without the usage block,
-    and an option must be spelled out (no abbreviations: `--serv` is not `--serve`)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(allow_abbrev=False, **kwargs)
+    """argparse, but a mistake is one line on stderr and exit code 2, without the usage block."""
 
     def error(self, message):
         raise UsageError(f"{message} (see --help)")
@@ -52,7 +48,8 @@ def _port(text: str) -> int:
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = Parser(prog="bdl-demo", description="Build the Demystifying Bayesian Deep Learning deck.")
+    parser = Parser(prog="bdl-demo", description="Build the Demystifying Bayesian Deep Learning deck.",
+                    allow_abbrev=False)  # an option is spelled out: `--serv` is not `--serve`
     parser.add_argument("--quality", choices=("draft", "final"), default="final",
                         help="inference effort: draft takes seconds a model, final is what the talk shows")
     parser.add_argument("--only", nargs="+", metavar="MODEL",
@@ -82,7 +79,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
     previous_handler = signal.signal(signal.SIGINT, _interrupt)
     try:
         args = parse_args(argv)

@@ -67,7 +67,9 @@ def atomic_write(path: Path, data: bytes) -> None:
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a web server must read it
+        mask = os.umask(0)  # the only way to read the umask is to set it
+        os.umask(mask)
+        os.chmod(temporary, 0o666 & ~mask)  # mkstemp makes 0600; a web server must read it
         os.replace(temporary, path)
     except OSError as error:  # a full disk: name the file being written, not the temporary one
         Path(temporary).unlink(missing_ok=True)
@@ -84,12 +86,6 @@ def copy_file(source: Path, target: Path) -> None:
     except OSError as error:
         unreadable = not os.access(source, os.R_OK)
         raise OSError(error.errno, error.strerror, str(source if unreadable else target)) from None
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 @contextmanager

@@ -55,18 +55,14 @@ def build(flags: argparse.Namespace, *, out: Path, images: Path, record: Path, l
                                    node_modules=node_modules, templates=flags.templates, cache=cache)
                 write_exports(staging, out, talk, models=models, manifest=figures.manifest, images_dir=images,
                               cache=cache.root, flags=flags, log=log)
-                report = report | {"figures": figures.manifest, "stage_seconds": seconds, "seconds_total": since(started)}
+                report = report | {"figures": figures.manifest, "stage_seconds": seconds,
+                                   "seconds_total": round(time.perf_counter() - started, 3)}
                 write_report(report, staging / "report.json")
             record_build(record, flags, read=[flags.config, *talk.files, *pages, *data_files(settings),
                                               *pin_files(node_modules)], out=out, images=images,
                          figures=figures.manifest)
     log(f"deck: {out} ({report['seconds_total']:.1f} s in all)")
     return report
-
-
-def since(started: float) -> float:
-    """Seconds since `started`, as the report writes them."""
-    return round(time.perf_counter() - started, 3)
 
 
 def data_files(settings: Settings) -> list[Path]:

@@ -117,16 +117,22 @@ class Cache:
             raise CacheError(f"cannot write to the cache folder {self.root}: {error.strerror}; "
                              "fix its permissions or set BDL_DEMO_CACHE to another folder") from None
 
+    def load(self, kind: str, key: str, decode: Callable[[bytes], T]) -> T | None:
+        """The value under (kind, key), decoded; None (with a warning if it was damaged or
+        unreadable) if there is none to use."""
+        entry = self.read(kind, key)
+        try:
+            return decode(entry.payload) if entry else None
+        except Exception as error:  # whole but unreadable: written by another version
+            self.log(f"warning: unreadable cache entry {kind}/{key} ({type(error).__name__}): making it again")
+            return None
+
     def fetch(self, kind: str, key: str, make: Callable[[], T], *, encode: Callable[[T], bytes],
-              decode: Callable[[bytes], T], force: bool = False) -> tuple[T, bool]:
+              decode: Callable[[bytes], T]) -> tuple[T, bool]:
         """The cached value under (kind, key), or make() it and store it; and whether it was cached."""
-        entry = None if force else self.read(kind, key)
-        if entry is not None:
-            try:
-                return decode(entry.payload), True
-            except Exception as error:  # whole but unreadable: written by another version
-                self.log(f"warning: unreadable cache entry {kind}/{key} ({type(error).__name__}): "
-                         "making it again")
+        cached = self.load(kind, key, decode)
+        if cached is not None:
+            return cached, True
         value = make()
         self.write(kind, key, encode(value))
         return value, False

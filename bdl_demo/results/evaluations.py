@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 
 from bdl_demo.model.evaluation import Evaluation, evaluate
 from bdl_demo.model.fit import FittedModel, curvature_bytes, curvature_from_bytes
@@ -20,9 +19,11 @@ def evaluate_models(models: dict[str, FittedModel], cache: Cache, force: bool = 
     """Each model with its evaluation (held-out predictions, maps, checks), cached per fit; those
     not in the cache are evaluated side by side."""
     keys = {model_id: evaluation_key(model) for model_id, model in models.items()}
-    found = {model_id: None if force else _cached(cache, keys[model_id]) for model_id in models}
+    found = {model_id: None if force else cache.load("evaluations", keys[model_id], Evaluation.from_bytes)
+             for model_id in models}
     todo = [model_id for model_id, evaluation in found.items() if evaluation is None]
-    made = forked_map(functools.partial(_evaluate, cache=cache), [models[model_id] for model_id in todo])
+    made = forked_map(lambda model: evaluate(with_curvature(model, cache)),
+                      [models[model_id] for model_id in todo])
     for model_id, evaluation in zip(todo, made):
         cache.write("evaluations", keys[model_id], evaluation.to_bytes())
         found[model_id] = evaluation
@@ -33,19 +34,6 @@ def evaluation_key(model: FittedModel) -> str:
     """The evaluation's key: the model's fits and the source of the evaluation."""
     return key_of("evaluation", model.fit.key, [c.key for c in model.companions.values()],
                   module_hashes(*EVALUATION_MODULES))
-
-
-def _cached(cache: Cache, key: str) -> Evaluation | None:
-    entry = cache.read("evaluations", key)
-    try:
-        return Evaluation.from_bytes(entry.payload) if entry else None
-    except Exception as error:  # whole but unreadable: written by another version
-        cache.log(f"warning: unreadable cache entry evaluations/{key} ({type(error).__name__}): making it again")
-        return None
-
-
-def _evaluate(model: FittedModel, cache: Cache) -> Evaluation:
-    return evaluate(with_curvature(model, cache))
 
 
 def with_curvature(model: FittedModel, cache: Cache) -> FittedModel:

@@ -7,7 +7,6 @@ matplotlib.
 """
 from __future__ import annotations
 
-import functools
 import json
 import time
 from dataclasses import dataclass, field
@@ -61,11 +60,12 @@ def draw_figures(figure_ids: list[str], models: dict[str, FittedModel], images: 
     drawn = _render_all([spec for spec, found in zip(specs, stored) if found is None], models)
     figures, written = Figures(), {}
     for spec, key, found in zip(specs, keys, stored):
-        if found is None:
-            (data, meta, interaction), seconds = next(drawn)
-            _store(key, data, meta, interaction, cache)
-        else:
-            (data, meta, interaction), seconds = found
+        (data, meta, interaction), seconds = found or next(drawn)
+        if found is None:  # drawn just now: cache it, with its interaction data under the same key
+            if interaction:
+                meta |= {"interactive": True}
+                cache.write("interactions", key, json.dumps(interaction, separators=(",", ":")).encode())
+            cache.write("figures", key, data, meta)
         file = f"{spec.id}.svg"
         if not ((images / file).is_file() and (images / file).read_bytes() == data):
             atomic_write(images / file, data)
@@ -97,27 +97,16 @@ def _from_cache(key: str, cache: Cache, log):
     return (entry.payload, entry.meta, interaction), time.perf_counter() - started
 
 
-def _store(key: str, data: bytes, meta: dict, interaction: dict | None, cache: Cache) -> None:
-    """Cache a drawn figure, with its interaction data under the same key."""
-    if interaction:
-        meta |= {"interactive": True}
-        cache.write("interactions", key, json.dumps(interaction, separators=(",", ":")).encode())
-    cache.write("figures", key, data, meta)
-
-
 def _render_all(specs: list[FigureSpec], models: dict[str, FittedModel]):
     """Yield (svg, meta, interaction) and the seconds it took for each spec, in order: drawn in
     as many processes as there are cores when there are a few to draw."""
-    import bdl_demo.figures.registry  # noqa: F401  (matplotlib, imported once, before any fork)
+    from bdl_demo.figures.registry import render  # matplotlib, imported once, before any fork
 
-    return forked_map(functools.partial(_timed_render, models=models), specs, per_process=4)
+    def timed_render(spec: FigureSpec):
+        started = time.perf_counter()
+        return render(spec, models), time.perf_counter() - started
 
-
-def _timed_render(spec: FigureSpec, models: dict[str, FittedModel]):
-    from bdl_demo.figures.registry import render
-
-    started = time.perf_counter()
-    return render(spec, models), time.perf_counter() - started
+    return forked_map(timed_render, specs, per_process=4)
 
 
 def remove_stale(images: Path, written: dict[str, list[str]], others: set[str], log) -> None:

@@ -32,8 +32,6 @@ from bdl_demo.stages import stage
 FIT_MODULES = tuple(f"bdl_demo.model.{name}" for name in (
     "network", "task", "bayesian", "map_estimate", "inference", "laplace", "companions", "convergence",
     "predictive", "uncertainty", "data", "fit"))
-
-
 ONE_METHOD_KEYS = {"tau": "laplace", "dropout_rate": "dropout"}  # settings that only one method reads
 
 
@@ -71,18 +69,14 @@ def fit_models(settings: Settings, data: dict[str, Dataset], quality: str, cache
     todo = sorted((job for job in jobs if fits[job.key] is None), key=_work, reverse=True)  # largest first
     for job in todo:
         log(f"fit {job.name}: fitting with {job.method.upper()} ({quality}) …")
-    processes = worker_count(len(todo), workers or os.cpu_count() or 1)
-    if processes:
-        log(f"fits: {len(todo)} in {processes} worker processes side by side")
-    for job, fit in run(todo, workers or os.cpu_count() or 1, progressbar, verbose):
+    for job, fit in run(todo, workers or os.cpu_count() or 1, progressbar, verbose, log):
         if fit.curvature is not None:  # kept apart: only a new evaluation reads it
             cache.write("curvatures", job.key, curvature_bytes(fit.curvature))
         cache.write("fits", job.key, dataclasses.replace(fit, curvature=None).to_bytes())
         fits[job.key] = fit
         log(f"fit {job.name}: fitted in {fit.seconds:.1f} s")
     for job in jobs:
-        problem = convergence_problem(fits[job.key])
-        if problem:
+        if problem := convergence_problem(fits[job.key]):
             log(f"warning: fit {job.name} is not converged: {problem}")
     return {job.model.id: FittedModel(job.model.id, job.model.title, job.network, job.data, fits[job.key],
                                       companions={other.method: fits[other.key] for other in jobs
@@ -124,20 +118,16 @@ def _cached_fit(job: Job, cache: Cache, log) -> Fit | None:
     return fit
 
 
-def worker_count(jobs: int, cores: int) -> int:
-    """How many worker processes fit `jobs` fits on `cores` cores: none for one fit or one core
-    (it runs in this process), else one per core, at most one per fit."""
-    return 0 if jobs <= 1 or cores <= 1 else min(cores, jobs)
-
-
-def run(jobs: list[Job], workers: int, progressbar: bool, verbose: bool) -> Iterator[tuple[Job, Fit]]:
-    """Each job with its fit, as they finish: in this process for one job, else in worker processes
-    (as many as cores, one BLAS thread each). Ctrl-C stops every worker."""
-    processes = worker_count(len(jobs), workers)
-    if not processes:
+def run(jobs: list[Job], workers: int, progressbar: bool, verbose: bool,
+        log: Callable[[str], None] = print) -> Iterator[tuple[Job, Fit]]:
+    """Each job with its fit, as they finish: in this process for one job or one core, else in worker
+    processes (one per core, at most one per job, one BLAS thread each). Ctrl-C stops every worker."""
+    if len(jobs) <= 1 or workers <= 1:
         for job in jobs:
             yield job, _fit(job, progressbar, verbose)
         return
+    processes = min(workers, len(jobs))
+    log(f"fits: {len(jobs)} in {processes} worker processes side by side")
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing shared but the job
     with context.Pool(processes, initializer=_worker_ignores_ctrl_c) as pool:
         try:
@@ -175,7 +165,8 @@ def _fit(job: Job, progressbar: bool, verbose: bool) -> Fit:
 
         from bdl_demo.model.inference import infer
 
-        _quiet_libraries(verbose)
+        for name in ("pymc", "pytensor", "arviz"):  # they narrate every step: their messages are for -v
+            logging.getLogger(name).setLevel(logging.INFO if verbose else logging.ERROR)
         return infer(
             job.network, job.data, method=job.method, draws=profile.draws, tune=profile.tune,
             chains=profile.chains,
@@ -183,10 +174,3 @@ def _fit(job: Job, progressbar: bool, verbose: bool) -> Fit:
             learning_rate=model.learning_rate, batch_size=model.batch_size, seed=job.seed,
             key=job.key, tau=model.tau, dropout_rate=model.dropout_rate, ensemble_size=profile.ensemble_size,
             progressbar=progressbar)
-
-
-def _quiet_libraries(verbose: bool) -> None:
-    """PyMC and PyTensor narrate every step; keep their messages for -v."""
-    level = logging.INFO if verbose else logging.ERROR
-    for name in ("pymc", "pytensor", "arviz"):
-        logging.getLogger(name).setLevel(level)

@@ -42,5 +42,3 @@ def figures_written_before(images: Path) -> dict[str, list[str]]:
 def record_figures(images: Path, files: dict[str, list[str]]) -> None:
     """Remember which files in `images` the build wrote, so only those are ever removed."""
     atomic_write(images / IMAGES_MANIFEST, json.dumps({"files": files}, indent=1, sort_keys=True).encode())
-
-

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 import tomllib
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bdl_demo.errors import UserError
 from bdl_demo.files import read_input
 from bdl_demo.model.data import DATASETS
-from bdl_demo.model.task import default_output, n_outputs, output_problem
+from bdl_demo.model.task import output_problem
 from bdl_demo.settings.schema import (MAX_PARAMETERS, MAX_SAMPLES, SEED, DeckText, ModelSettings, Profile, keys_of,
                                       required_keys)
 from bdl_demo.stages import stage
@@ -35,7 +36,7 @@ class Settings:
     seed: int
     deck: dict
     profiles: dict[str, Profile]
-    models: dict[str, ModelSettings] = field(default_factory=dict)  # in the order of deck.toml
+    models: dict[str, ModelSettings]  # in the order of deck.toml
 
 
 @stage("settings")
@@ -59,9 +60,9 @@ def _syntax_error(message: str, text: str) -> str:
     """"<line>: broken TOML syntax: …": where the parser stopped at the start of a line, the fault
     is the unfinished line before it, so that line is named."""
     found = re.search(r"\(at line (\d+), column (\d+)\)", message)
-    reason = message[:found.start()].strip() if found else message
     if not found:
-        return f" broken TOML syntax: {reason}"
+        return f" broken TOML syntax: {message}"
+    reason = message[:found.start()].strip()
     line, column = int(found.group(1)), int(found.group(2))
     lines = text.splitlines()
     if column == 1 and line > 1:
@@ -133,7 +134,8 @@ def _model(model_id: str, section, fail) -> ModelSettings:
     if source.n_classes == 0 and values.get("n_samples", 2) < 2:
         fail(name, "n_samples", values["n_samples"], "at least 2 points")
     model = ModelSettings(id=model_id, **values)
-    parameters = _parameter_count(model)
+    net = model.network(source.n_inputs, source.n_classes)  # sized by the data set's known inputs and classes
+    parameters = sum(math.prod(matrix.shape) for matrix in net.matrices())
     if parameters > MAX_PARAMETERS:
         fail(name, "hidden", list(model.hidden), f"smaller layers: this net has {parameters:,} "
              f"weights and biases, the limit is {MAX_PARAMETERS:,}")
@@ -147,14 +149,6 @@ def chosen_models(settings: Settings, only: list[str] | None, path: Path) -> lis
             known = ", ".join(settings.models) or "none"
             raise SettingsError(f"--only {model_id}: {path} has no [models.{model_id}] (its models: {known})")
     return [model_id for model_id in settings.models if not only or model_id in only]
-
-
-def _parameter_count(model: ModelSettings) -> int:
-    """Weights and biases of the net, sized by the data set's known inputs and classes."""
-    source = DATASETS[model.data]
-    output = model.output or default_output(source.n_classes, bool(model.hidden))
-    widths = (source.n_inputs, *model.hidden, n_outputs(output, source.n_classes))
-    return sum((a + 1) * b for a, b in zip(widths, widths[1:]))
 
 
 def title_of(model: ModelSettings) -> str:

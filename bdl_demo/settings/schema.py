@@ -8,6 +8,7 @@ tables of keys are printed from the same fields: `python -m bdl_demo.settings.sc
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -27,17 +28,17 @@ TAU_RULES = ("evidence", "validation")
 
 @dataclass(frozen=True)
 class Check:
-    """A key's check: `convert` returns the value as the build uses it, or raises ValueError;
-    `allowed` says in words what is allowed (the error message and README both say it)."""
+    """A key's check: `test` says whether a value is allowed and `convert` makes it the value the
+    build uses; `allowed` says in words what is allowed (the error message and README both say it)."""
 
-    convert: Callable[[Any], Any]
+    test: Callable[[Any], Any]
     allowed: str
+    convert: Callable[[Any], Any] = lambda value: value
 
     def __call__(self, value):
-        try:
-            return self.convert(value)
-        except (ValueError, TypeError):
-            raise ValueError(self.allowed) from None
+        if not self.test(value):
+            raise ValueError(self.allowed)
+        return self.convert(value)
 
 
 @dataclass(frozen=True)
@@ -63,97 +64,47 @@ def keys_of(section: type) -> dict[str, Key]:
 
 
 def required_keys(section: type) -> list[str]:
-    return [f.name for f in dataclasses.fields(section) if "key" in f.metadata
-            and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    return [f.name for f in dataclasses.fields(section)
+            if "key" in f.metadata and f.default is dataclasses.MISSING]
 
 
 # --- checks -------------------------------------------------------------------------------------
 
-def _plain_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def _whole_number(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def whole(low: int, high: int) -> Check:
-    def convert(value):
-        if not (isinstance(value, int) and not isinstance(value, bool) and low <= value <= high):
-            raise ValueError
-        return value
-    return Check(convert, f"a whole number from {low:,} to {high:,}")
+    return Check(lambda value: _whole_number(value) and low <= value <= high,
+                 f"a whole number from {low:,} to {high:,}")
 
 
 def number(low: float, high: float) -> Check:
     """A finite number in (low, high]."""
-    def convert(value):
-        if not (_plain_number(value) and math.isfinite(value) and low < value <= high):
-            raise ValueError
-        return float(value)
-    return Check(convert, f"a number above {low:g} and at most {high:g}")
+    return Check(lambda value: (_whole_number(value) or isinstance(value, float)) and math.isfinite(value)
+                 and low < value <= high,
+                 f"a number above {low:g} and at most {high:g}", float)
 
 
 def one_of(*allowed: str) -> Check:
-    def convert(value):
-        if value not in allowed:
-            raise ValueError
-        return value
-    return Check(convert, "one of " + ", ".join(f'"{a}"' for a in allowed))
+    return Check(lambda value: value in allowed, "one of " + ", ".join(f'"{a}"' for a in allowed))
 
 
-def _widths(value):
-    if not (isinstance(value, list) and len(value) <= MAX_HIDDEN_LAYERS and all(
-            isinstance(w, int) and not isinstance(w, bool) and 1 <= w <= MAX_WIDTH for w in value)):
-        raise ValueError
-    return tuple(value)
-
-
-WIDTHS = Check(_widths, f"a list of at most {MAX_HIDDEN_LAYERS} widths from 1 to {MAX_WIDTH}, "
-                        "e.g. [8, 8] (or [] for no hidden layer)")
-
-
-def _text(value):
-    if not (isinstance(value, str) and "\n" not in value and len(value) <= MAX_TEXT):
-        raise ValueError
-    return value
-
-
-TEXT = Check(_text, f"a text in quotes on one line, at most {MAX_TEXT} characters")
-
-
-def _url(value):
-    if not (isinstance(value, str) and re.fullmatch(r"https?://[^\s\"<>]{1,300}", value)):
-        raise ValueError
-    return value
-
-
-URL = Check(_url, 'an address starting with https:// (or http://), e.g. "https://example.org/talk/"')
-
-
-def _boolean(value):
-    if not isinstance(value, bool):
-        raise ValueError
-    return value
-
-
-BOOLEAN = Check(_boolean, "true or false")
-
-
-def _tau(value):
-    if isinstance(value, str) and value in TAU_RULES:
-        return value
-    return number(0, 1e6).convert(value)
-
-
-TAU = Check(_tau, '"evidence" (the τ of the largest marginal likelihood), "validation" (the widest '
-                  "posterior as good as the MAP on held-out training rows) or a number above 0 and at "
-                  "most 1e+06")
-
-
-def _seed(value):
-    if not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**32):
-        raise ValueError
-    return value
-
-
-SEED = Check(_seed, "a whole number from 0 to 4,294,967,295")
+WIDTH = whole(1, MAX_WIDTH)
+WIDTHS = Check(lambda value: isinstance(value, list) and len(value) <= MAX_HIDDEN_LAYERS
+               and all(map(WIDTH.test, value)),
+               f"a list of at most {MAX_HIDDEN_LAYERS} widths from 1 to {MAX_WIDTH}, "
+               "e.g. [8, 8] (or [] for no hidden layer)", tuple)
+TEXT = Check(lambda value: isinstance(value, str) and "\n" not in value and len(value) <= MAX_TEXT,
+             f"a text in quotes on one line, at most {MAX_TEXT} characters")
+URL = Check(lambda value: isinstance(value, str) and re.fullmatch(r"https?://[^\s\"<>]{1,300}", value),
+            'an address starting with https:// (or http://), e.g. "https://example.org/talk/"')
+BOOLEAN = Check(lambda value: isinstance(value, bool), "true or false")
+TAU = Check(lambda value: value in TAU_RULES or number(0, 1e6).test(value),
+            '"evidence" (the τ of the largest marginal likelihood), "validation" (the widest '
+            "posterior as good as the MAP on held-out training rows) or a number above 0 and at most 1e+06",
+            lambda value: value if value in TAU_RULES else float(value))
+SEED = whole(0, 2**32 - 1)
 
 
 # --- the sections ---------------------------------------------------------------------------------
@@ -198,8 +149,8 @@ class ModelSettings:
     @property
     def data_options(self) -> dict:
         """The settings of the data set, as its loader takes them (unset ones left to its defaults)."""
-        options = {name: getattr(self, name) for name, k in keys_of(ModelSettings).items() if k.data_option}
-        return {name: value for name, value in options.items() if value is not None}
+        return {name: getattr(self, name) for name, k in keys_of(ModelSettings).items()
+                if k.data_option and getattr(self, name) is not None}
 
     @property
     def kind(self) -> str:
@@ -260,13 +211,14 @@ def markdown_tables() -> str:
     """README's tables of keys, one per section, printed from the schema."""
     parts = []
     for name, section in SECTIONS.items():
-        required = required_keys(section)
         rows = ["| key | what it sets | allowed | default |", "|---|---|---|---|"]
-        for key_name, k in keys_of(section).items():
-            default = "required" if key_name in required else k.default_words or (
-                _data_defaults(key_name) if k.data_option else
-                _shown(next(f.default for f in dataclasses.fields(section) if f.name == key_name)))
-            rows.append(f"| `{key_name}` | {k.means} | {k.check.allowed} | {default} |")
+        for f in dataclasses.fields(section):
+            if "key" not in f.metadata:
+                continue
+            k = f.metadata["key"]
+            default = "required" if f.default is dataclasses.MISSING else k.default_words or (
+                _data_defaults(f.name) if k.data_option else _shown(f.default))
+            rows.append(f"| `{f.name}` | {k.means} | {k.check.allowed} | {default} |")
         parts.append(f"Keys of `{name}`:\n\n" + "\n".join(rows))
     return "\n\n".join(parts) + "\n"
 
@@ -279,15 +231,7 @@ def _data_defaults(key_name: str) -> str:
 
 def _shown(value) -> str:
     """A default as deck.toml would write it."""
-    if isinstance(value, bool):
-        return f"`{str(value).lower()}`"
-    if isinstance(value, tuple):
-        return f"`{list(value)}`"
-    if isinstance(value, str):
-        return f'`"{value}"`'
-    if value is None:
-        return "none"
-    return f"`{value}`"
+    return "none" if value is None else f"`{json.dumps(value, ensure_ascii=False)}`"
 
 
 if __name__ == "__main__":
