@@ -53,8 +53,7 @@ MEDIA_TYPES = {  # the files a deck holds; text types say their encoding
 
 def media_type(path: Path) -> str:
     """The media type of a file in the deck, by its suffix: for serving it or a data: URI."""
-    known = MEDIA_TYPES.get(path.suffix.lower())
-    return known or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return MEDIA_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
 class AssetError(UserError):

@@ -52,11 +52,6 @@ def equation(net: Network, priors: bool = False, colors: dict | None = None, lin
     return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
 
 
-def _layer_output(net: Network, number: int) -> str:
-    """Z_0 is the input X; Z_k the output of layer k (before the likelihood's link for the last)."""
-    return "X" if number == 0 else f"Z_{{{number}}}"
-
-
 def loss_latex(net: Network, colors: dict | None = None) -> str:
     """L(θ) = − log p(y | X, θ) − log p(θ), written for this network's likelihood and priors."""
     data = {
@@ -89,8 +84,9 @@ def backprop_latex(net: Network, colors: dict | None = None) -> str:
         lines.append(rf"\delta_{{{k}}} &= \big(\delta_{{{k + 1}}}\, {symbol('weight', k + 1, colors)}^{{\top}}\big)"
                      rf" \odot \operatorname{{{net.layers[k - 1].activation}}}'\big(Z'_{{{k}}}\big)")
     for k in range(last, 0, -1):
+        layer_input = "X" if k == 1 else f"Z_{{{k - 1}}}"
         lines.append(rf"\frac{{\partial L}}{{\partial {symbol('weight', k, colors)}}} &= "
-                     rf"{_layer_output(net, k - 1)}^{{\top}} \delta_{{{k}}} + \frac{{{symbol('weight', k, colors)}}}{{\sigma_{{{k}}}^2}}"
+                     rf"{layer_input}^{{\top}} \delta_{{{k}}} + \frac{{{symbol('weight', k, colors)}}}{{\sigma_{{{k}}}^2}}"
                      rf", \quad \frac{{\partial L}}{{\partial {symbol('bias', k, colors)}}} = \mathbf{{1}}^{{\top}} \delta_{{{k}}}"
                      rf" + \frac{{{symbol('bias', k, colors)}}}{{{significant(net.bias_sd)}^2}}")
     return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"

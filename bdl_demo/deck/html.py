@@ -37,19 +37,20 @@ def render_page(stacks: list[Stack], figures: Figures, *, deck: dict, templates:
     template files it read."""
     renderer = SlideRenderer(figures)
     sections = "\n".join(renderer.stack(stack) for stack in stacks)
+    return fill_page(PAGE, sections, deck=deck, templates=templates, compiled=compiled)
+
+
+def fill_page(name: str, slides: str, *, deck: dict, templates: Path,
+              compiled: Path | None) -> tuple[str, set[Path]]:
+    """A page template (the deck's or the reading view's) around its rendered slides, with the
+    scripts, code colours and palette colours both pages use; and the template files it read."""
     read: set[Path] = set()
     env = environment(Path(templates).resolve(), read, autoescape=True, compiled=compiled)
-    page = env.get_template(PAGE).render(
-        deck=deck, slides=Markup(sections), code_css=Markup(highlight_css(".code")),
-        scripts=(DATA_SCRIPT, *SCRIPTS), **page_colors())
+    page = env.get_template(name).render(
+        deck=deck, slides=Markup(slides), code_css=Markup(highlight_css(".code")), scripts=(DATA_SCRIPT, *SCRIPTS),
+        weight_color=palette.WEIGHT_COLOR, bias_color=palette.BIAS_COLOR, model_color=palette.MODEL_COLOR,
+        link_color=palette.LINK_COLOR, link_fill=palette.LINK_FILL, focus_color=palette.FOCUS_COLOR)
     return page, read
-
-
-def page_colors() -> dict[str, str]:
-    """The palette's colours the pages' styles use."""
-    return {"weight_color": palette.WEIGHT_COLOR, "bias_color": palette.BIAS_COLOR,
-            "model_color": palette.MODEL_COLOR, "link_color": palette.LINK_COLOR,
-            "link_fill": palette.LINK_FILL, "focus_color": palette.FOCUS_COLOR}
 
 
 def copy_figures(manifest: dict[str, dict], images_dir: Path, target: Path) -> None:
@@ -117,8 +118,7 @@ class SlideRenderer:
         self.reading = reading  # for the reading view: twins one above the other, nothing hidden
         self.md = markdown()
         for name in ("image", "paragraph_open", "paragraph_close", "math_inline", "math_inline_double",
-                     "math_block", "fence", "container_div_open", "container_div_close",
-                     "list_item_open"):
+                     "math_block", "fence", "container_div_open", "list_item_open"):
             self.md.renderer.rules[name] = getattr(self, "_" + name)  # called as rule(tokens, index, options, env)
         if reading:  # a table wider than a phone's column scrolls in its own box (tables.js says so)
             self.md.renderer.rules["table_open"] = self._table_open
@@ -129,15 +129,14 @@ class SlideRenderer:
         return f"<section>\n{slides}\n</section>" if len(stack) > 1 else slides
 
     def slide(self, slide: Slide) -> str:
-        body = "".join(self.blocks(slide.blocks))
-        notes = "".join(self.blocks(slide.notes))
+        body, notes = self.blocks(slide.blocks), self.blocks(slide.notes)
         aside = f'<aside class="notes">\n{notes}</aside>\n' if notes else ""
         uncounted = ' data-visibility="uncounted"' if slide.appendix else ""
         return f"<section{uncounted}>\n{body}{aside}</section>"
 
-    def blocks(self, blocks: list[Block]) -> list[str]:
+    def blocks(self, blocks: list[Block]) -> str:
         tokens = [token for block in blocks for token in self._laid_out(block)]
-        return [self.md.renderer.render(tokens, self.md.options, {})]
+        return self.md.renderer.render(tokens, self.md.options, {})
 
     # --- layouts that depend on the figures ---------------------------------------------------
 
@@ -150,21 +149,17 @@ class SlideRenderer:
         if block.layout != "twins":
             return block.tokens
         tokens = list(block.tokens)
-        if self.reading:
-            tokens[0] = _copy(tokens[0], info="twins-read")
-        figures = [index for index, token in enumerate(tokens)
-                   if token.type == "paragraph_open" and _only_image(tokens[index:index + 3])]
-        entry = self.manifest.get(figure_id_of(_only_image(tokens[figures[0]:figures[0] + 3])), {}) if figures else {}
+        figures = [(index, image) for index in range(len(tokens))
+                   if (image := _only_image(tokens[index:index + 2]))]
+        entry = self.manifest.get(figure_id_of(figures[0][1]), {}) if figures else {}
         wide = entry.get("width", 0) > WIDE * entry.get("height", 1) and not self.reading
-        if not self.reading:
-            tokens[0] = _copy(tokens[0], info="r-stack" if wide else "columns two")
-        for number, index in enumerate(figures[:2]):
+        tokens[0] = _copy(tokens[0], info="twins-read" if self.reading else "r-stack" if wide else "columns two")
+        for number, (index, image) in enumerate(figures[:2]):
             paragraph = _copy(tokens[index], meta={"caption_first": True})
             if wide:  # the twin replaces the figure in the same place
                 paragraph.attrs = {"class": "fragment fade-out" if number == 0 else "fragment",
                                    "data-fragment-index": "0"}
             inline = tokens[index + 1]
-            image = _only_image(tokens[index:index + 3])
             if not image.content:
                 inline = _copy(inline)
                 inline.children = [_copy(child, content=TWIN_CAPTIONS[number]) if child is image else child
@@ -179,21 +174,18 @@ class SlideRenderer:
         figure_id = figure_id_of(token)
         if figure_id is None:
             return self.md.renderer.image(tokens, index, options, env)
-        entry = self.manifest[figure_id]
-        if "interactive" in block_classes(token):
+        entry, classes = self.manifest[figure_id], block_classes(token)
+        if "interactive" in classes:
             return self._inline(figure_id, entry)
-        size = f' width="{entry["width"]}" height="{entry["height"]}"' if entry.get("width") else ""
-        classes = " ".join(["figure", *(block_classes(token) if _figure_paragraph_of(tokens) is None else [])])
-        return (f'<img class="{classes}" src="images/{html.escape(entry["file"])}" '
-                f'alt="{html.escape(entry["alt"])}"{size}>')
+        lone = _lone_figure(tokens) is not None  # then its classes go on the <figure> around it
+        return _img(entry, ["figure", *([] if lone else classes)])
 
     def _paragraph_open(self, tokens, index, options, env) -> str:
         image = _only_image(tokens[index:index + 3])
         if image is None:
             return self.md.renderer.renderToken(tokens, index, options, env)
-        attributes = dict(tokens[index].attrs)
         classes = [*block_classes(tokens[index]), *block_classes(image)]
-        attributes["class"] = " ".join(classes)
+        attributes = {**tokens[index].attrs, "class": " ".join(classes)}
         caption = self._caption(image) if tokens[index].meta.get("caption_first") else ""
         return f"<figure{_attributes(attributes)}>{caption}"
 
@@ -201,8 +193,7 @@ class SlideRenderer:
         image = _only_image(tokens[index - 2:index + 1])
         if image is None:
             return self.md.renderer.renderToken(tokens, index, options, env)
-        opening = tokens[index - 2]
-        caption = "" if opening.meta.get("caption_first") else self._caption(image)
+        caption = "" if tokens[index - 2].meta.get("caption_first") else self._caption(image)
         return f"{caption}</figure>\n"
 
     def _inline(self, figure_id: str, entry: dict) -> str:
@@ -211,11 +202,9 @@ class SlideRenderer:
         model, view = (figure_id.split("-") + [""])[:2]
         estimate = next((e for e in ("posterior", "point", "uncertainty") if e in figure_id.split("-")[2:]), "")
         interaction = self.interactions.get(figure_id) or {}
-        size = f' width="{entry["width"]}" height="{entry["height"]}"' if entry.get("width") else ""
         return (f'<div class="interactive" data-figure="{figure_id}" data-model="{model}" data-view="{view}"'
                 f' data-estimate="{estimate}" data-kind="{interaction.get("kind", "")}">'
-                f'<img class="figure" src="images/{html.escape(entry["file"])}" alt="{html.escape(entry["alt"])}"{size}>'
-                f"{controls(interaction)}</div>")
+                f"{_img(entry, ['figure'])}{controls(interaction)}</div>")
 
     @staticmethod
     def _caption(image) -> str:
@@ -229,11 +218,10 @@ class SlideRenderer:
 
     def _math_block(self, tokens, index, options, env) -> str:
         token = tokens[index]
-        classes = " ".join(block_classes(token))
         math = f"\\[{html.escape(' '.join(token.content.split()))}\\]"
         caption = token.attrs.get("caption")
         if caption:
-            return (f'<figure class="{classes}"><div class="math">{math}</div>'
+            return (f'<figure class="{" ".join(block_classes(token))}"><div class="math">{math}</div>'
                     f"<figcaption>{html.escape(str(caption))}</figcaption></figure>\n")
         return f'<div class="{" ".join(["math", *block_classes(token)])}">{math}</div>\n'
 
@@ -253,15 +241,11 @@ class SlideRenderer:
                        for key, value in token.attrs.items() if key != "class")  # e.g. data-fragment-index
         return f'<div class="{html.escape(" ".join(block_classes(token)))}"{more}>\n'
 
-    def _container_div_close(self, tokens, index, options, env) -> str:
-        return "</div>\n"
-
     def _list_item_open(self, tokens, index, options, env) -> str:
         """An item of a {.fragments} list appears one step after the one before; with
         {.fragments from="n"} the items take the fragment indices n, n + 1, … (to step with others)."""
-        depth, position, items = 0, index - 1, 0
-        while position >= 0:  # find the list this item belongs to, counting the items before it
-            token = tokens[position]
+        depth, items = 0, 0
+        for token in reversed(tokens[:index]):  # back to the list this item belongs to, counting the items before it
             depth += token.nesting
             if depth == 0 and token.type == "list_item_open":
                 items += 1
@@ -271,36 +255,34 @@ class SlideRenderer:
                 start = token.attrs.get("from")
                 number = f' data-fragment-index="{int(start) + items}"' if start is not None else ""
                 return f'<li class="fragment"{number}>'
-            position -= 1
         return self.md.renderer.renderToken(tokens, index, options, env)
+
+
+def _img(entry: dict, classes: list[str]) -> str:
+    """The static <img> of a figure of the build, at the size it was drawn if known."""
+    size = f' width="{entry["width"]}" height="{entry["height"]}"' if entry.get("width") else ""
+    return (f'<img class="{" ".join(classes)}" src="images/{html.escape(entry["file"])}" '
+            f'alt="{html.escape(entry["alt"])}"{size}>')
 
 
 def _only_image(tokens):
     """The image of a paragraph that holds a single figure of the build and nothing else, else None."""
     if len(tokens) < 2 or tokens[0].type != "paragraph_open" or tokens[1].type != "inline":
         return None
-    children = [c for c in tokens[1].children or [] if not (c.type == "text" and not c.content.strip())
-                and c.type != "softbreak"]
-    if len(children) == 1 and figure_id_of(children[0]):
-        return children[0]
-    return None
+    return _lone_figure(tokens[1].children or [])
+
+
+def _lone_figure(children):
+    """The image when an inline's children are a single figure of the build and nothing else, else None."""
+    shown = [c for c in children if not (c.type == "text" and not c.content.strip()) and c.type != "softbreak"]
+    return shown[0] if len(shown) == 1 and figure_id_of(shown[0]) else None
 
 
 def _copy(token, **changes):
     """A copy of a token with some fields changed (attrs and meta copied too, not shared)."""
-    copy = token.copy()
-    copy.attrs, copy.meta = dict(token.attrs), dict(token.meta)
-    for name, value in changes.items():
-        setattr(copy, name, value)
-    return copy
+    return token.copy(**{"attrs": dict(token.attrs), "meta": dict(token.meta), **changes})
 
 
 def _attributes(attributes: dict) -> str:
     """ key="value" pairs for an HTML tag; empty values are left out."""
     return "".join(f' {name}="{html.escape(str(value))}"' for name, value in attributes.items() if value)
-
-
-def _figure_paragraph_of(tokens):
-    """The image when `tokens` (an inline's children) are a lone figure: its classes go on <figure>."""
-    shown = [t for t in tokens if not (t.type == "text" and not t.content.strip()) and t.type != "softbreak"]
-    return shown[0] if len(shown) == 1 and figure_id_of(shown[0]) else None

@@ -10,14 +10,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from markupsafe import Markup
-
-from bdl_demo.deck.assets import SCRIPTS
-from bdl_demo.deck.html import SlideRenderer, page_colors
-from bdl_demo.deck.inline import DATA_SCRIPT
-from bdl_demo.deck.listing import highlight_css
+from bdl_demo.deck.html import SlideRenderer, fill_page
 from bdl_demo.deck.slides import Slide, Stack
-from bdl_demo.deck.talk import environment
 from bdl_demo.results.figures import Figures
 
 READER = "read.html"
@@ -27,18 +21,12 @@ APPENDIX = '<h2 class="appendix" id="appendix">Appendix: more than the talk show
 def render_reader(stacks: list[Stack], figures: Figures, *, deck: dict, templates: Path,
                   compiled: Path | None = None) -> tuple[str, set[Path]]:
     """read.html, which uses the deck's images/ and lib/; and the template files it read."""
-    read: set[Path] = set()
     renderer = SlideRenderer(figures, reading=True)
     slides = [slide for stack in stacks for slide in stack]
     first = next((number for number, slide in enumerate(slides, start=1) if slide.appendix), None)
     articles = "\n".join((APPENDIX if number == first else "") + _article(renderer, slide, number)
                          for number, slide in enumerate(slides, start=1))
-    articles = _contents(stacks) + articles
-    env = environment(Path(templates).resolve(), read, autoescape=True, compiled=compiled)
-    page = env.get_template(READER).render(deck=deck, slides=Markup(articles),
-                                           code_css=Markup(highlight_css(".code")),
-                                           scripts=(DATA_SCRIPT, *SCRIPTS), **page_colors())
-    return page, read
+    return fill_page(READER, _contents(stacks) + articles, deck=deck, templates=templates, compiled=compiled)
 
 
 def _contents(stacks: list[Stack]) -> str:
@@ -61,7 +49,6 @@ def _heading_level(slide: Slide) -> int:
 
 def _article(renderer: SlideRenderer, slide: Slide, number: int) -> str:
     """One slide as a section of the page, its notes as prose below it."""
-    body = "".join(renderer.blocks(slide.blocks))
-    notes = "".join(renderer.blocks(slide.notes))
+    body, notes = renderer.blocks(slide.blocks), renderer.blocks(slide.notes)
     said = f'<div class="said"><p class="label">What the speaker says</p>\n{notes}</div>\n' if notes else ""
     return f'<section class="slide" id="slide-{number}">\n{body}{said}</section>'

@@ -92,10 +92,6 @@ class Slide:
         return [figure for block in self.blocks for figure in block.figures]
 
     @property
-    def interactive_figures(self) -> list[str]:
-        return [figure for block in self.blocks for figure in figures_in(block.tokens, interactive=True)]
-
-    @property
     def notes_text(self) -> str:
         return "\n\n".join(block.source for block in self.notes)
 

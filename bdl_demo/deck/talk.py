@@ -10,7 +10,9 @@ import hashlib
 import math
 import os
 import re
+import traceback
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -19,7 +21,7 @@ import jinja2.ext
 from bdl_demo import numbers, palette
 from bdl_demo.deck.listing import source_text
 from bdl_demo.deck import words
-from bdl_demo.deck.slides import Slide, SlideError, Stack, parse_talk
+from bdl_demo.deck.slides import SlideError, Stack, figures_in, parse_talk
 from bdl_demo.errors import UserError
 from bdl_demo.files import check_input
 from bdl_demo.figures.registry import resolve
@@ -45,18 +47,16 @@ class Talk:
     files: set[Path] = field(default_factory=set)
 
     @property
-    def slides(self) -> list[Slide]:
-        return [slide for stack in self.stacks for slide in stack]
-
-    @property
     def figures(self) -> list[str]:
         """The ids of the figures the slides show, each once, in the order they first appear."""
-        return list(dict.fromkeys(f for slide in self.slides for f in slide.figures))
+        return list(dict.fromkeys(f for stack in self.stacks for slide in stack for f in slide.figures))
 
     @property
     def interactive_figures(self) -> list[str]:
         """The ids of the figures put inline for the deck's scripts, each once."""
-        return list(dict.fromkeys(f for slide in self.slides for f in slide.interactive_figures))
+        tokens = [token for stack in self.stacks for slide in stack
+                  for block in slide.blocks for token in block.tokens]
+        return list(dict.fromkeys(figures_in(tokens, interactive=True)))
 
 
 @stage("slides")
@@ -80,11 +80,9 @@ def render_talk(templates: Path, *, deck: dict, models: dict[str, FittedModel], 
 
     env.globals.update(
         figure=figure, section=section, listing=source_text,
-        latex=lambda net, priors=False, linked=False: equations.equation(net, priors=priors, colors=COLORS,
-                                                                         linked=linked),
-        loss_latex=lambda net: equations.loss_latex(net, COLORS),
-        update_latex=lambda net: equations.update_latex(net, COLORS),
-        backprop_latex=lambda net: equations.backprop_latex(net, COLORS),
+        latex=partial(equations.equation, colors=COLORS), loss_latex=partial(equations.loss_latex, colors=COLORS),
+        update_latex=partial(equations.update_latex, colors=COLORS),
+        backprop_latex=partial(equations.backprop_latex, colors=COLORS),
         n_parameters=lambda net: sum(math.prod(m.shape) for m in net.matrices()),
         n_units=lambda net: sum(net.widths),
         n_weights=lambda net: sum(math.prod(m.shape) for m in net.matrices() if m.kind == "weight"),
@@ -93,12 +91,9 @@ def render_talk(templates: Path, *, deck: dict, models: dict[str, FittedModel], 
         text = env.get_template(TALK).render(deck=deck, models=models, report=report, fits=report["fits"])
     except jinja2.TemplateSyntaxError as error:
         raise TalkError(f"{templates.name}/{error.name or error.filename}:{error.lineno}: {error.message}") from None
-    except UserError as error:
+    except Exception as error:  # a UserError's message is written for the reader; another's first line
         where, via = _where(error, templates)
-        raise TalkError(f"{where}: {error}{via}") from None
-    except Exception as error:
-        where, via = _where(error, templates)
-        raise TalkError(f"{where}: {_first_line(error)}{via}") from None
+        raise TalkError(f"{where}: {error if isinstance(error, UserError) else _first_line(error)}{via}") from None
     try:
         return Talk(parse_talk(text, check_figure=figure), read)
     except SlideError as error:
@@ -199,13 +194,9 @@ def seconds(x: float) -> str:
 def _where(error: Exception, templates: Path) -> tuple[str, str]:
     """templates/<file>:<line> of the innermost section template in the traceback, and the macro line."""
     root = str(templates.resolve())
-    places = []  # (file, line) of each template frame, outermost first
-    frame = error.__traceback__
-    while frame is not None:
-        filename = frame.tb_frame.f_code.co_filename
-        if filename.startswith(root):
-            places.append((str(Path(filename).relative_to(root)), frame.tb_lineno))
-        frame = frame.tb_next
+    frames = [(frame.f_code.co_filename, line) for frame, line in traceback.walk_tb(error.__traceback__)]
+    places = [(str(Path(name).relative_to(root)), line)  # of each template frame, outermost first
+              for name, line in frames if name.startswith(root)]
     if not places:
         return f"{templates.name}/{TALK}", ""
     sections = [place for place in places if place[0] != MACROS] or places

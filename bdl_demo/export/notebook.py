@@ -20,8 +20,9 @@ from bdl_demo.deck.slides import Block, Slide, Stack, plain_markdown
 from bdl_demo.files import atomic_write
 from bdl_demo.model.fit import FittedModel
 
-# Where Markdown's text is not text: code blocks and spans, and math (Jupyter typesets it before Markdown).
-VERBATIM = re.compile(r"```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]+\$", re.DOTALL)
+# Where Markdown's text is not text (code blocks and spans, and math, which Jupyter typesets before
+# Markdown), or else a `<`, which Markdown would take for raw HTML.
+VERBATIM_OR_TAG = re.compile(r"(```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]+\$)|<", re.DOTALL)
 
 SETUP = '''\
 from pathlib import Path
@@ -126,11 +127,7 @@ def slide_cells(slide: Slide, kind: str, figures: dict[str, dict], images_dir: P
 def as_text(markdown: str) -> str:
     """Markdown whose `<` is always text, as in the deck: Jupyter and nbconvert pass raw HTML in
     Markdown through, so a title holding a tag would become one. Code and math are left as they are."""
-    pieces, end = [], 0
-    for verbatim in VERBATIM.finditer(markdown):
-        pieces += [markdown[end:verbatim.start()].replace("<", "&lt;"), verbatim.group()]
-        end = verbatim.end()
-    return "".join(pieces) + markdown[end:].replace("<", "&lt;")
+    return VERBATIM_OR_TAG.sub(lambda match: match[1] or "&lt;", markdown)
 
 
 def _leaves(blocks: list[Block], fragment: bool = False) -> list[tuple[Block, bool]]:

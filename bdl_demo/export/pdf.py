@@ -94,11 +94,9 @@ def export_pdf(deck_dir: Path, out: Path, *, notes: bool = False) -> int:
 
 def find_chromium() -> str:
     """Debian's chromium binary, from PATH or its usual place."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    if os.access("/usr/bin/chromium", os.X_OK):
-        return "/usr/bin/chromium"
+    for found in (shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium"):
+        if found and os.access(found, os.X_OK):
+            return found
     raise PdfError("chromium not found: apt-get install -y chromium")
 
 

@@ -80,9 +80,8 @@ def _scripts(deck_dir: Path, src: str) -> str:
     """An inline <script> for one script tag; for the math plugin, KaTeX and its inline stand-in."""
     if src != MATH_PLUGIN:
         return _inline_script(_read(deck_dir, src))
-    katex_css = inline_css(_read(deck_dir, KATEX_CSS), (deck_dir / KATEX_CSS).parent)
     scripts = [_read(deck_dir, path) for path in KATEX_SCRIPTS] + [INLINE_MATH_PLUGIN]
-    return f"<style>\n{katex_css}\n</style>\n" + "\n".join(map(_inline_script, scripts))
+    return _style(deck_dir, KATEX_CSS) + "\n" + "\n".join(map(_inline_script, scripts))
 
 
 def inline_css(css: str, folder: Path) -> str:
