@@ -16,26 +16,22 @@ def activations():
     """Identity, sigmoid, tanh and ReLU as curves, and softmax turning scores into probabilities."""
     figure = style.new_figure(BASICS_SIZE)
     z = np.linspace(-4, 4, 201)
-    curves = [("identity", "identity"), ("sigmoid", "sigmoid"), ("tanh", "tanh"), ("relu", "ReLU")]
+    # Each curve's name and title, its y range, and three y ticks: its range and the middle.
+    curves = [("identity", "identity", (-4, 4), (-4, 0, 4)), ("sigmoid", "sigmoid", (-1.2, 1.2), (0, 0.5, 1)),
+              ("tanh", "tanh", (-1.2, 1.2), (-1, 0, 1)), ("relu", "ReLU", (-4, 4), (-4, 0, 4))]
     width = 0.94 / 5
-    for k, (name, title) in enumerate(curves):
+    for k, (name, title, ylim, yticks) in enumerate(curves):
         ax = figure.add_axes((0.04 + k * width, 0.2, 0.75 * width, 0.66))
         ax.axhline(0, color=palette.GRID_COLOR, linewidth=1, zorder=0)
         ax.axvline(0, color=palette.GRID_COLOR, linewidth=1, zorder=0)
         ax.plot(z, activate(name, z), color=palette.ACTIVATION_COLOR, linewidth=3.5, gid=f"curve-{name}")
-        ax.set(xlim=(-4, 4), ylim=(-4, 4) if name in ("identity", "relu") else (-1.2, 1.2), xlabel="$z$",
-               xticks=(-3, 0, 3), yticks=_activation_ticks(name))
+        ax.set(xlim=(-4, 4), ylim=ylim, xlabel="$z$", xticks=(-3, 0, 3), yticks=yticks)
         ax.set_title(title, color=palette.ACTIVATION_COLOR, fontweight="bold")
     _softmax_panel(figure.add_axes((0.04 + 4 * width, 0.2, 0.8 * width, 0.66)))
     alt = ("The activation functions: identity keeps z, sigmoid squashes z into (0, 1), tanh into "
            "(−1, 1), ReLU keeps positive z and zeroes the rest; softmax turns the scores 2, 1 and "
            "0.1 of three classes into probabilities 0.66, 0.24 and 0.10 that sum to one.")
     return figure, alt
-
-
-def _activation_ticks(name: str) -> tuple[float, ...]:
-    """Three y ticks per curve: its range and the middle."""
-    return {"sigmoid": (0, 0.5, 1), "tanh": (-1, 0, 1)}.get(name, (-4, 0, 4))
 
 
 def _softmax_panel(ax):

@@ -165,12 +165,11 @@ def near_and_far(model: FittedModel):
     metrics, sets = model.evaluation.numbers["metrics"], model.evaluation.numbers["ood_sets"]
     rows = [key for key in ("map", "posterior", "advi", "dropout", "ensemble") if key in metrics]
     groups = ["test", *sets]
-    colors = NEAR_FAR_COLORS[:len(groups)]
     names = {"test": "test inputs (near)"} | {name: f"{name} inputs" for name in sets}
     figure = style.new_figure((12.0, 4.6))
     ax = figure.add_axes((0.08, 0.2, 0.9, 0.6))
     width = 0.8 / len(groups)
-    for g, (group, color) in enumerate(zip(groups, colors)):
+    for g, (group, color) in enumerate(zip(groups, NEAR_FAR_COLORS)):
         heights = [metrics[key]["mean_doubt"][group] for key in rows]
         bars = ax.bar(np.arange(len(rows)) + (g - (len(groups) - 1) / 2) * width, heights, width * 0.92,
                       color=color, label=names[group], gid=f"doubt-{group}")
@@ -188,10 +187,12 @@ def near_and_far(model: FittedModel):
 
 def _method_label(model: FittedModel, key: str) -> str:
     """A method's name on an axis, with the doubt it is measured by."""
-    if key == "map":
-        return "MAP\n(entropy)"
-    name = METHOD_NAMES[model.fit.method] if key == "posterior" else METHOD_NAMES[key]
-    return f"{name}\n(mutual inf.)"
+    return "MAP\n(entropy)" if key == "map" else f"{_method_name(model, key)}\n(mutual inf.)"
+
+
+def _method_name(model: FittedModel, key: str) -> str:
+    """The name of a way to the posterior: "posterior" is the method of the model's own fit."""
+    return METHOD_NAMES[model.fit.method if key == "posterior" else key]
 
 
 def vi_against_mcmc(model: FittedModel):
@@ -214,7 +215,8 @@ def vi_against_mcmc(model: FittedModel):
             ax.plot(grid, norm.pdf(grid, row["exact_mean"], row["exact_sd"]),
                     color=palette.METHOD_COLORS["exact"], linewidth=1.5, linestyle=":", label="exact")
         ax.set_yticks([])
-        ax.set_title(f"{_math(row['parameter'])}\nsd ADVI/NUTS {row['sd_ratio']:.2f}", fontsize=style.SMALL)
+        ax.set_title(f"${name[0]}_{{{name[1:]}}}$[{index}"  # W1[0,0] as $W_{1}$[0,0]
+                     f"\nsd ADVI/NUTS {row['sd_ratio']:.2f}", fontsize=style.SMALL)
         if k == 0:
             figure.legend(loc="upper left", bbox_to_anchor=(0.01, 0.99), ncol=3, frameon=False)
     seconds = model.evaluation.numbers["vi_vs_mcmc"]["seconds"]
@@ -223,12 +225,6 @@ def vi_against_mcmc(model: FittedModel):
            ", ".join(f"{r['sd_ratio']:.2f} for {r['parameter']}" for r in rows) +
            f"; NUTS took {seconds['nuts']:.1f} s and ADVI {seconds['advi']:.1f} s.")
     return figure, alt
-
-
-def _math(parameter: str) -> str:
-    """W1[0,0] → $W_{1}[0,0]$, in the colour-free mathtext of a title."""
-    name, index = parameter.split("[")
-    return f"${name[0]}_{{{name[1:]}}}$[{index}"
 
 
 def more_data(model: FittedModel):
@@ -281,15 +277,13 @@ def doubt_maps(model: FittedModel):
                           interpolation="bilinear", gid=f"mi-{name}")
         style.scatter_classes(ax, model.data.X_train, model.data.y_train, model.data.class_names, size=10)
         ax.set(xticks=[], yticks=[])
-        label = METHOD_NAMES[model.fit.method] if name == "posterior" else METHOD_NAMES[name]
         far = metrics[name]["ood_auroc"].get("far", {}).get("mutual_information")
-        ax.set_title(f"{label}\nNLL {metrics[name]['nll']:.3f}" + (f" · far {far:.2f}" if far is not None else ""),
-                     fontsize=style.SMALL, loc="left")
+        ax.set_title(f"{_method_name(model, name)}\nNLL {metrics[name]['nll']:.3f}"
+                     + (f" · far {far:.2f}" if far is not None else ""), fontsize=style.SMALL, loc="left")
     cax = figure.add_axes((0.925, 0.16, 0.012, 0.62))
     figure.colorbar(image, cax=cax).set_label("mutual information")
     alt = (f"Mutual information over the plane of the {model.id} model for " +
-           ", ".join(f"{METHOD_NAMES[model.fit.method] if n == 'posterior' else METHOD_NAMES[n]} "
-                     f"(held-out NLL {metrics[n]['nll']:.3f})" for n in maps) +
+           ", ".join(f"{_method_name(model, n)} (held-out NLL {metrics[n]['nll']:.3f})" for n in maps) +
            ": dark where each method's networks disagree about the class.")
     return figure, alt
 

@@ -22,8 +22,7 @@ def shown_indices(n: int, max_shown: int) -> list[int | None]:
     """Indices to draw for a dimension of size n: all of them, or the first few, an ellipsis and the last."""
     if n <= max_shown:
         return list(range(n))
-    head = max_shown - 2
-    return [*range(head), ELLIPSIS, n - 1]
+    return [*range(max_shown - 2), ELLIPSIS, n - 1]
 
 
 def prior_words(net) -> str:

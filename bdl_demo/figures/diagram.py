@@ -17,17 +17,18 @@ from bdl_demo.model.fit import FittedModel
 MAX_NODES = 8  # per column; wider layers show their first nodes, "⋮" and the last
 LEFT, RIGHT, TOP, BOTTOM = 0.8, 0.8, 0.3, 1.2  # inches kept for labels around the nodes
 FOOTER = 0.2  # inches from the bottom to the line that explains the edges
+HOW_TO_READ = {"point": "width: size of the MAP weight (red) or bias (teal)",  # that line, per estimate
+               "posterior": "width: |posterior mean|; faint halo: |mean| + 2 sd"}
 
 
 SMALL_SIZE, SMALL_NODES = (4.3, 3.6), 6  # three views at once: fewer nodes, drawn at the size shown
 
 
-def network_diagram(model: FittedModel, estimate: str = "point", max_nodes: int = MAX_NODES, small: bool = False):
+def network_diagram(model: FittedModel, estimate: str = "point", small: bool = False):
     """The network of `model` as nodes and edges, edges styled by the MAP or the posterior; `small`
     draws it for a narrow slot, with fewer nodes and the explanation left to the full-size one."""
     net = model.net
-    if small:
-        max_nodes = min(max_nodes, SMALL_NODES)
+    max_nodes = SMALL_NODES if small else MAX_NODES
     figure = style.new_figure(SMALL_SIZE if small else style.HALF)
     ax = style.inch_axes(figure)
     positions, radius = _positions(net.widths, max_nodes, figure.get_size_inches())
@@ -38,7 +39,7 @@ def network_diagram(model: FittedModel, estimate: str = "point", max_nodes: int 
         activation = net.layers[number - 1].activation if number else None
         _draw_column(ax, positions, number, width, radius, activation, net)
     if not small:
-        ax.text(figure.get_size_inches()[0] / 2, FOOTER, _footer(estimate), ha="center",
+        ax.text(figure.get_size_inches()[0] / 2, FOOTER, HOW_TO_READ[estimate], ha="center",
                 va="center", fontsize=style.SMALL)
     return figure, _alt(model, estimate, max_nodes)
 
@@ -68,15 +69,13 @@ def _positions(widths, max_nodes, size) -> tuple[dict, float]:
 def _edge_styles(model: FittedModel, estimate: str):
     """Per parameter: the width of its line in 0..1 from its size, and of its halo from its spread
     (no halo for a point estimate), on one scale for both twins, so they can be compared."""
-    mean, sd = model.fit.posterior_mean(), model.fit.posterior_sd()
-    reach = {name: np.abs(mean[name]) + 2 * sd[name] for name in mean}
     largest = edge_scale(model)
     if estimate == "point":
-        values, halos = model.fit.map, {name: np.zeros(np.shape(v)) for name, v in model.fit.map.items()}
-    else:
-        values, halos = mean, reach
-    return ({name: np.abs(v) / largest for name, v in values.items()},
-            {name: h / largest for name, h in halos.items()})
+        return ({name: np.abs(v) / largest for name, v in model.fit.map.items()},
+                {name: np.zeros(np.shape(v)) for name, v in model.fit.map.items()})
+    mean, sd = model.fit.posterior_mean(), model.fit.posterior_sd()
+    return ({name: np.abs(v) / largest for name, v in mean.items()},
+            {name: (np.abs(mean[name]) + 2 * sd[name]) / largest for name in mean})
 
 
 EDGE_WIDTH = (0.6, 9.0)  # points: the thinnest edge, and how much wider the largest parameter's is
@@ -184,13 +183,6 @@ def _node_label(ax, x, y, radius, layer, index, net):
         ax.text(x + radius + 0.08, y, name, ha="left", va="center", fontsize=style.MEDIUM)
 
 
-def _footer(estimate: str) -> str:
-    """The line that says how to read an edge."""
-    if estimate == "point":
-        return "width: size of the MAP weight (red) or bias (teal)"
-    return "width: |posterior mean|; faint halo: |mean| + 2 sd"
-
-
 def _alt(model: FittedModel, estimate: str, max_nodes: int) -> str:
     """A sentence for screen readers with the real layer sizes and what the edges encode."""
     net = model.net
@@ -202,16 +194,11 @@ def _alt(model: FittedModel, estimate: str, max_nodes: int) -> str:
     if estimate == "point":
         how = "edge width shows the size of each MAP weight"
     else:
-        sure = _share_pinned(model)
+        means, sds = model.fit.posterior_mean(), model.fit.posterior_sd()
+        pinned = float(np.concatenate([(np.abs(means[m.name]) > 2 * sds[m.name]).ravel()
+                                     for m in net.matrices() if m.kind == "weight"]).mean())
         how = (f"edge width shows the size of each weight's posterior mean and a faint halo reaches "
-               f"|mean| + 2 sd; {sure:.0%} of the weights have |mean| above twice their sd")
+               f"|mean| + 2 sd; {pinned:.0%} of the weights have |mean| above twice their sd")
     return (f"Neural diagram of the {model.id} model with layers of {sizes} units "
             f"({activations}) and {weights}; red edges are weights, teal edges biases; "
             f"{how}.{collapsed}")
-
-
-def _share_pinned(model: FittedModel) -> float:
-    """Share of weights whose posterior mean is more than two posterior sds from zero."""
-    means, sds = model.fit.posterior_mean(), model.fit.posterior_sd()
-    flags = [np.abs(means[m.name]) > 2 * sds[m.name] for m in model.net.matrices() if m.kind == "weight"]
-    return float(np.concatenate([f.ravel() for f in flags]).mean())

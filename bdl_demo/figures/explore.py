@@ -22,16 +22,6 @@ GRID = 60  # x positions of the band
 SIZE = (12.0, 4.7)  # as tall as the slide shows it under its title and buttons, so text keeps its size
 
 
-def mean_reach(presets: dict, xlim) -> np.ndarray:
-    """Where each preset's posterior mean line is at both ends of the x range: the y range must
-    hold them, or a point added far out would fall outside the plot."""
-    ends = []
-    for preset in presets.values():
-        slope, intercept = preset["mean"]
-        ends += [slope * x + intercept for x in xlim]
-    return np.array(ends)
-
-
 def ellipse_limits(posteriors: list, truth, margin: float = 0.15) -> tuple[tuple, tuple]:
     """Axes of the (slope, intercept) plane that hold the 2-sd ellipse of every posterior given
     (mean, covariance) — the ellipse of a 2-D Normal lies within mean ± 2·sd on each axis — and
@@ -56,7 +46,9 @@ def explore_view(model: FittedModel):
     # Room beyond the data on both sides, most on the right: a point put far out shows the band pinch.
     pad_x, pad_y = 0.08 * np.ptp(every_x), 0.25 * np.ptp(every_y)
     xlim = (every_x.min() - pad_x, every_x.max() + 0.6 * np.ptp(every_x))
-    reach = mean_reach(presets, xlim)
+    # Where each preset's posterior mean line is at both ends of the x range: the y range must
+    # hold them, or a point added far out would fall outside the plot.
+    reach = np.array([r["mean"][0] * x + r["mean"][1] for r in presets.values() for x in xlim])
     ylim = (min(every_y.min(), reach.min()) - pad_y, max(every_y.max(), reach.max()) + pad_y)
     xs = np.linspace(*xlim, GRID)
 

@@ -55,7 +55,8 @@ def _line_fit(model: FittedModel, estimate: str):
         ax.plot(xs, mu_draws.mean(axis=0), color=palette.MODEL_COLOR, linewidth=3,
                 label="posterior mean")
         title = "posterior: a spread of lines"
-    _scatter_line_data(ax, model)
+    ax.scatter(model.data.X_train[:, 0], model.data.y_train, s=70, facecolors="white",
+               edgecolors=palette.DATA_COLOR, linewidths=1.5, zorder=3, label="data", gid="data")
     ax.set(xlim=(xs[0], xs[-1]), ylim=_line_ylim(model, mu_draws), xlabel="$x$", ylabel="$y$")
     ax.set_title(title, loc="left")
     ax.legend(loc="upper left", frameon=False)
@@ -78,12 +79,6 @@ def _line_ylim(model: FittedModel, mu_draws) -> tuple[float, float]:
     high = max(model.data.y_train.max(), np.quantile(mu_draws, 0.99))
     pad = 0.12 * (high - low)
     return low - pad, high + 2.5 * pad  # room at the top for the legend
-
-
-def _scatter_line_data(ax, model: FittedModel):
-    """The training points as open black circles."""
-    ax.scatter(model.data.X_train[:, 0], model.data.y_train, s=70, facecolors="white",
-               edgecolors=palette.DATA_COLOR, linewidths=1.5, zorder=3, label="data", gid="data")
 
 
 def _line_alt(model: FittedModel, estimate: str, mu_draws) -> str:
@@ -213,11 +208,13 @@ def _class_map(model: FittedModel, estimate: str):
         ax.set(xlim=(xs[0], xs[-1]), ylim=(ys[0], ys[-1]))
         player = interaction.boundary_player(ax, model, few, xs, ys, boundaries)
         title = "posterior mean"
-    image = _probability_image(ax, xs, ys, p1)
+    # The class-1 probability over the plane, rasterised: purple for class 0, green for class 1.
+    image = ax.imshow(p1, origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]), aspect="auto",
+                      cmap=style.two_class_cmap(), vmin=0, vmax=1, alpha=0.85, rasterized=True,
+                      interpolation="bilinear", gid="probability-map")
     ax.contour(xs, ys, p1, levels=[0.5], colors=[palette.BOUNDARY_COLOR], linewidths=3)
     _finish_map(ax, model, title)
-    bar = figure.colorbar(image, cax=cax)
-    bar.set_label(f"p({model.data.class_names[1]})")
+    figure.colorbar(image, cax=cax).set_label(f"p({model.data.class_names[1]})")
     return Drawing(figure, _map_alt(model, estimate), player)
 
 
@@ -235,8 +232,7 @@ def uncertainty_map(model: FittedModel):
     _finish_map(ax, model, "posterior uncertainty")
     ax.set(xlim=(xs[0], xs[-1]), ylim=(ys[0], ys[-1]))
     probe = interaction.probe(ax, model)
-    bar = figure.colorbar(image, cax=cax)
-    bar.set_label(f"sd of p({model.data.class_names[1]}) over draws")
+    figure.colorbar(image, cax=cax).set_label(f"sd of p({model.data.class_names[1]}) over draws")
     high = float(sd[:, 1].max())
     alt = (f"Posterior uncertainty of the {model.id} model over the input plane: the standard "
            f"deviation across {min(MAP_DRAWS, model.fit.n_draws)} posterior draws of the probability "
@@ -251,24 +247,11 @@ def _map_figure():
     return figure, figure.add_axes(MAP_AXES), figure.add_axes(COLORBAR_AXES)
 
 
-def _probability_image(ax, xs, ys, p1):
-    """The class-1 probability over the plane, rasterised: purple for class 0, green for class 1."""
-    return ax.imshow(p1, origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]), aspect="auto",
-                     cmap=style.two_class_cmap(), vmin=0, vmax=1, alpha=0.85, rasterized=True,
-                     interpolation="bilinear",
-                     gid="probability-map")
-
-
 def _finish_map(ax, model: FittedModel, title: str):
     """Data on top, axis names and a title: the same for every map so twins line up."""
     style.scatter_classes(ax, model.data.X_train, model.data.y_train, model.data.class_names)
     ax.set(xlabel="$x_1$", ylabel="$x_2$")
     ax.set_title(title, loc="left")
-
-
-def _draw_count(model: FittedModel) -> str:
-    """"1000 NUTS draws" or "1000 ADVI draws": how the posterior was found."""
-    return f"{model.fit.n_draws} {model.fit.method.upper()} draws"
 
 
 def _map_alt(model: FittedModel, estimate: str) -> str:
@@ -279,6 +262,6 @@ def _map_alt(model: FittedModel, estimate: str) -> str:
                 f"MAP estimate's probability map with its decision boundary (p = 0.5); "
                 f"held-out accuracy {numbers['test_accuracy_map']:.2f}.")
     return (f"Training data of the {model.id} model over the posterior-mean probability map "
-            f"(average over {min(MAP_DRAWS, model.fit.n_draws)} of its {_draw_count(model)}) with its "
-            f"boundary and {N_LINES} thin boundaries of single posterior draws; posterior "
-            f"predictive accuracy on held-out data {numbers['test_accuracy']:.2f}.")
+            f"(average over {min(MAP_DRAWS, model.fit.n_draws)} of its {model.fit.n_draws} "
+            f"{model.fit.method.upper()} draws) with its boundary and {N_LINES} thin boundaries of single "
+            f"posterior draws; posterior predictive accuracy on held-out data {numbers['test_accuracy']:.2f}.")

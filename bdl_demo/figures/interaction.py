@@ -45,11 +45,8 @@ def svg_transform(ax) -> list[float]:
 def path_data(transform: list[float], curves: list[np.ndarray]) -> str:
     """An SVG path's d for polylines given in data coordinates."""
     sx, tx, sy, ty = transform
-    parts = []
-    for curve in curves:
-        points = " L".join(f"{sx * x + tx:.1f} {sy * y + ty:.1f}" for x, y in curve)
-        parts.append(f"M{points}")
-    return " ".join(parts)
+    return " ".join("M" + " L".join(f"{sx * x + tx:.1f} {sy * y + ty:.1f}" for x, y in curve)
+                    for curve in curves)
 
 
 def line_player(ax, xs: np.ndarray, rows: np.ndarray, straight: bool) -> dict:

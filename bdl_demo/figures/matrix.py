@@ -6,6 +6,7 @@ twin, the same cell shows that parameter's posterior density with the prior fain
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -20,15 +21,12 @@ from bdl_demo.model.fit import FittedModel
 
 MAX_CELLS = 5  # across; wider dimensions show their first cells, "…" and the last
 MAX_ROWS = 4  # down, so three stacked layers keep cells tall enough for slide-sized numbers
-DATA_BOX = 0.9  # inches: the width of the X, Z' and Z boxes, whose cells are not drawn
 OPERATOR = 0.45  # inches for "·", "+" and "="
 ARROW = 1.1  # inches for the activation arrow
 LABEL = 0.34  # inches above each block for its name and shape
 GAP = 0.2  # inches between layers
-FOOTER = 0.62  # inches for the two lines that say what Z' is and what a cell shows
 MARGIN = 0.12
 NUMBERS_FIT = 0.75  # inches: a posterior cell at least this wide also writes its mean ± sd
-SIZE = (12.0, style.FULL[1])
 CHARACTER = 0.12  # inches: the width of a character of a shape label, at the small size of text
 
 
@@ -37,11 +35,11 @@ class Frame:
     """How much of each layer a matrix figure shows, in how many inches, and whether it explains
     itself underneath."""
 
-    size: tuple[float, float] = SIZE
+    size: tuple[float, float] = (12.0, style.FULL[1])
     max_cells: int = MAX_CELLS
     max_rows: int = MAX_ROWS
-    data_box: float = DATA_BOX
-    footer: float = FOOTER
+    data_box: float = 0.9  # inches: the width of the X, Z' and Z boxes, whose cells are not drawn
+    footer: float = 0.62  # inches for the two lines that say what Z' is and what a cell shows
 
 
 # For a slot a third narrower than the slide (three views at once, the take-home slide): fewer
@@ -98,31 +96,25 @@ def _draw_layer(ax, model: FittedModel, number: int, values, estimate, layout, y
     top = y_top - LABEL
     middle = top - height / 2
     box = frame.data_box
+    # X · W + b = Z' → Z: the nine parts' widths, and where each starts, centred across the figure
     widths = [box, OPERATOR, len(cols) * cw, OPERATOR, len(cols) * cw, OPERATOR, box, ARROW, box]
-    x = (frame.size[0] - sum(widths)) / 2
+    x = list(itertools.accumulate([(frame.size[0] - sum(widths)) / 2, *widths]))
     is_last = number == len(net.layers)
     input_name = "X" if number == 1 else _output_name(net, number - 1, False)
 
-    _data_box(ax, x, top, widths[0], height, input_name, f"{n}×{n_in}")
-    x += widths[0]
-    _operator(ax, x + OPERATOR / 2, middle, "·")
-    x += OPERATOR
+    _data_box(ax, x[0], top, box, height, input_name, f"{n}×{n_in}")
+    _operator(ax, x[1] + OPERATOR / 2, middle, "·")
     prior = model.prior_net  # the prior the posterior was found under
     scale = layout.get("half_range")
-    _parameter_block(ax, f"W{number}", values, estimate, rows, cols, x, top, cw, ch, prior.prior_sd(f"W{number}"), scale)
-    x += widths[2]
-    _operator(ax, x + OPERATOR / 2, middle, "+")
-    x += OPERATOR
-    _parameter_block(ax, f"b{number}", values, estimate, [0], cols, x, middle + ch / 2, cw, ch, prior.prior_sd(f"b{number}"),
-                     scale)
-    x += widths[4]
-    _operator(ax, x + OPERATOR / 2, middle, "=")
-    x += OPERATOR
-    _data_box(ax, x, top, widths[6], height, f"$Z'_{{{number}}}$", f"{n}×{n_out}")
-    x += widths[6]
-    _activation_arrow(ax, x, x + ARROW, middle, net.layers[number - 1].activation, number)
-    x += ARROW
-    _data_box(ax, x, top, widths[8], height, _output_name(net, number, is_last), f"{n}×{n_out}")
+    _parameter_block(ax, f"W{number}", values, estimate, rows, cols, x[2], top, cw, ch,
+                     prior.prior_sd(f"W{number}"), scale)
+    _operator(ax, x[3] + OPERATOR / 2, middle, "+")
+    _parameter_block(ax, f"b{number}", values, estimate, [0], cols, x[4], middle + ch / 2, cw, ch,
+                     prior.prior_sd(f"b{number}"), scale)
+    _operator(ax, x[5] + OPERATOR / 2, middle, "=")
+    _data_box(ax, x[6], top, box, height, f"$Z'_{{{number}}}$", f"{n}×{n_out}")
+    _activation_arrow(ax, x[7], x[8], middle, net.layers[number - 1].activation, number)
+    _data_box(ax, x[8], top, box, height, _output_name(net, number, is_last), f"{n}×{n_out}")
     return top - height - GAP
 
 
@@ -226,13 +218,8 @@ def _footer(model: FittedModel, estimate: str, half_range: float | None, numbers
     if estimate == "point":
         return z_prime, "each cell: the MAP value of that weight or bias"
     cells = (f"each cell from −{half_range:.1f} to {half_range:.1f}: posterior (solid) over prior "
-             f"(grey, {_priors(model.prior_net)})" + ("; mean ± sd" if numbers else ""))
+             f"(grey, {common.prior_words(model.prior_net)})" + ("; mean ± sd" if numbers else ""))
     return z_prime, cells
-
-
-def _priors(net) -> str:
-    """The priors in words, as the equation writes them."""
-    return common.prior_words(net)
 
 
 def _alt(model: FittedModel, estimate: str) -> str:

@@ -38,13 +38,6 @@ def colour_table(cmap) -> list[str]:
     return [to_hex(cmap(i / (LEVELS - 1))) for i in range(LEVELS)]
 
 
-def approximation(model: FittedModel) -> Laplace:
-    """The fit's Laplace approximation: kept with the fit, or made again at its MAP."""
-    if model.fit.curvature:
-        return Laplace.from_arrays(model.net, model.fit.curvature)
-    return Laplace.at(model.net, model.data.X_train, model.data.y_train, model.fit.map)
-
-
 def playground_view(model: FittedModel):
     """The build's MAP as a probability map and its posterior's doubt, on the playground's plane."""
     import matplotlib
@@ -52,11 +45,11 @@ def playground_view(model: FittedModel):
     net, data = model.net, model.data
     X, y = data.X_train, data.y_train
     xlim, ylim = plane(X)
-    step = lambda lim: (lim[1] - lim[0]) / GRID  # noqa: E731
-    xs = np.linspace(xlim[0] + step(xlim) / 2, xlim[1] - step(xlim) / 2, GRID)  # cell centres
-    ys = np.linspace(ylim[0] + step(ylim) / 2, ylim[1] - step(ylim) / 2, GRID)
+    xs, ys = (np.linspace(low + (high - low) / GRID / 2, high - (high - low) / GRID / 2, GRID)  # cell centres
+              for low, high in (xlim, ylim))
     points = np.column_stack([a.ravel() for a in np.meshgrid(xs, ys)])
-    laplace, tau = approximation(model), model.fit.diagnostics["tau"]
+    tau, curvature = model.fit.diagnostics["tau"], model.fit.curvature  # kept with the fit, or made again
+    laplace = Laplace.from_arrays(net, curvature) if curvature else Laplace.at(net, X, y, model.fit.map)
     logit, variance = class_one_logit(*laplace.glm_predictive(tau, points))
     _, doubt = bernoulli_doubt(logit, variance)
     p_map = ACTIVATIONS["sigmoid"](logit)

@@ -30,6 +30,7 @@ def layer_weights(model: FittedModel, layer: int):
     figure = style.new_figure(style.FULL)
     limit = float(np.abs(mean).max()) or 1.0
     prior = model.prior_net.prior_sd(name)
+    rows_are = "input pixel" if layer == 1 and model.data.image_shape else f"unit of layer {layer - 1}"
     panels = [(mean, palette.WEIGHT_CMAP, -limit, limit, f"posterior mean of $W_{{{layer}}}$"),
               (sd, palette.UNCERTAINTY_CMAP, float(sd.min()), max(float(sd.max()), prior),
                f"posterior sd (prior {prior:.2g})")]
@@ -40,7 +41,7 @@ def layer_weights(model: FittedModel, layer: int):
                           rasterized=True, gid=f"weights-{'mean' if k == 0 else 'sd'}")
         figure.colorbar(image, cax=cax)
         ax.set_title(f"{title}  ({n_in}×{n_out})", loc="left", fontsize=style.MEDIUM)
-        ax.set(xlabel=f"unit of layer {layer}", ylabel=_input_name(model, layer))
+        ax.set(xlabel=f"unit of layer {layer}", ylabel=rows_are)
         _integer_ticks(ax, n_in, n_out)
     pinned = float((np.abs(mean) > 2 * sd).mean())
     alt = (f"Posterior of the {n_in}×{n_out} weights of layer {layer} of the {model.id} model: "
@@ -136,11 +137,6 @@ def examples(model: FittedModel):
     return figure, alt
 
 
-def _input_name(model: FittedModel, layer: int) -> str:
-    """What the rows of a layer's weight matrix stand for."""
-    return "input pixel" if layer == 1 and model.data.image_shape else f"unit of layer {layer - 1}"
-
-
 def _integer_ticks(ax, n_rows: int, n_cols: int):
     """1-based tick labels at round, evenly spaced units on each axis of a heatmap."""
     for axis, n in ((ax.yaxis, n_rows), (ax.xaxis, n_cols)):
@@ -174,8 +170,8 @@ def test_matrix(model: FittedModel, quantity: str = "probabilities"):
         high = 1.0 if quantity == "probabilities" else float(values.max())
         image = ax.imshow(values, cmap=cmap, vmin=0, vmax=high, aspect="auto", rasterized=True,
                           gid=f"test-{quantity}")
-        bar = figure.colorbar(image, cax=cax)
-        bar.set_label("mean probability" if quantity == "probabilities" else "sd over draws")
+        label = "mean probability" if quantity == "probabilities" else "sd over draws"
+        figure.colorbar(image, cax=cax).set_label(label)
     _class_axes(ax, y[order], model.data.class_names,
                 "predicted class" if quantity == "predictions" else "class")
     return figure, _test_alt(model, quantity, mean, sd)
@@ -187,8 +183,8 @@ def _prediction_image(ax, cax, mean, y):
     rgba = np.ones((mean.shape[1], len(y), 4))
     columns = np.arange(len(y))
     right = predicted == y
-    rgba[predicted[right], columns[right]] = _rgba(palette.MODEL_COLOR)
-    rgba[predicted[~right], columns[~right]] = _rgba(palette.ERROR_COLOR)
+    rgba[predicted[right], columns[right]] = to_rgba(palette.MODEL_COLOR)
+    rgba[predicted[~right], columns[~right]] = to_rgba(palette.ERROR_COLOR)
     ax.imshow(rgba, aspect="auto", rasterized=True, interpolation="nearest", gid="test-predictions")
     # A mistake is one column in hundreds: mark it so it is seen from the back of the room.
     ax.scatter(columns[~right], predicted[~right], marker="|", s=400, linewidths=3,
@@ -197,11 +193,6 @@ def _prediction_image(ax, cax, mean, y):
     cax.legend(handles=[Patch(color=palette.MODEL_COLOR, label="right"),
                         Patch(color=palette.ERROR_COLOR, label="wrong")],
                loc="center left", frameon=False, borderaxespad=0)
-
-
-def _rgba(color: str) -> np.ndarray:
-    """A hex colour as RGBA floats."""
-    return np.array(to_rgba(color))
 
 
 def _class_axes(ax, y_sorted, class_names, ylabel: str):

@@ -88,12 +88,9 @@ VIEWS = {
     "bayes-rule": View("basics.bayes_rule", _single, _simple_regression, "a linear regression on one input"),
     "weights": View("realdata.layer_weights",
                     lambda m: {f"layer{n}": {"layer": n} for n in range(1, len(m.net.layers) + 1)}),
-    "predictions": View("realdata.test_matrix", lambda m: {"": {"quantity": "predictions"}},
-                        lambda m: m.kind != "regression", "a classifier"),
-    "probabilities": View("realdata.test_matrix", lambda m: {"": {"quantity": "probabilities"}},
-                          lambda m: m.kind != "regression", "a classifier"),
-    "uncertainties": View("realdata.test_matrix", lambda m: {"": {"quantity": "uncertainties"}},
-                          lambda m: m.kind != "regression", "a classifier"),
+    **{quantity: View("realdata.test_matrix", lambda m, quantity=quantity: {"": {"quantity": quantity}},
+                      lambda m: m.kind != "regression", "a classifier")
+       for quantity in ("predictions", "probabilities", "uncertainties")},
     "unsure": View("realdata.least_sure", _single, lambda m: m.kind != "regression", "a classifier"),
     "examples": View("realdata.examples", _single, lambda m: m.kind != "regression", "a classifier"),
     "reliability": View("checks.reliability", _single, lambda m: m.kind != "regression", "a classifier"),
@@ -121,9 +118,8 @@ VIEWS = {
     "units": View("realdata.unit_weights", _single, lambda m: bool(m.data.image_shape and m.net.hidden),
                   "images as inputs and a hidden layer"),
 }
-_ADVI = VIEWS["loss"]
 # Figures comparing every model a view applies to: the view, and the function drawing them all.
-ACROSS = {"loss": (_ADVI, "checks.advi_losses")}
+ACROSS = {"loss": (VIEWS["loss"], "checks.advi_losses")}
 BASICS = {"activations": ("basics.activations", ()),
           "qr": ("qr.follow_along", ("url",))}  # the figure, and what of the [deck] settings it shows
 
@@ -144,16 +140,14 @@ def resolve(figure_id: str, models: dict[str, FittedModel], deck: dict | None = 
         shows = tuple(name for name, model in models.items() if view.applies(model))
         if not shows:
             raise FigureError(f"no figure {figure_id!r}: no model of this build has {view.needs}")
-        module, function = drawn_by.split(".")
-        return FigureSpec(figure_id, module, function, None, shows=shows)
+        return FigureSpec(figure_id, *drawn_by.split("."), None, shows=shows)
     if owner == SHARED and rest in BASICS:
         drawn_by, needs = BASICS[rest]
         options = {key: (deck or {}).get(key) for key in needs}
         missing = [key for key, value in options.items() if not value]
         if missing:
             raise FigureError(f"no figure {figure_id!r}: it needs [deck] {missing[0]} in deck.toml")
-        module, function = drawn_by.split(".")
-        return FigureSpec(figure_id, module, function, None, options)
+        return FigureSpec(figure_id, *drawn_by.split("."), None, options)
     if owner not in models:
         known = ", ".join([*models, SHARED, EVERY])
         raise FigureError(f"no figure {figure_id!r}: figure ids start with a model id ({known})")
@@ -167,8 +161,7 @@ def resolve(figure_id: str, models: dict[str, FittedModel], deck: dict | None = 
             if variant not in variants:
                 allowed = ", ".join(f"{owner}-{name}" + (f"-{v}" if v else "") for v in variants)
                 raise FigureError(f"no figure {figure_id!r}: use one of {allowed}")
-            module, function = view.drawn_by.split(".")
-            return FigureSpec(figure_id, module, function, owner, variants[variant])
+            return FigureSpec(figure_id, *view.drawn_by.split("."), owner, variants[variant])
     views = ", ".join(name for name, view in VIEWS.items() if view.applies(model))
     raise FigureError(f"no figure {figure_id!r}: the views of {owner} are {views}")
 

@@ -39,11 +39,8 @@ STYLE = {
     "xtick.labelsize": SMALL,
     "ytick.labelsize": SMALL,
     "legend.fontsize": SMALL,
-    "axes.edgecolor": palette.TEXT_COLOR,
-    "axes.labelcolor": palette.TEXT_COLOR,
-    "text.color": palette.TEXT_COLOR,
-    "xtick.color": palette.TEXT_COLOR,
-    "ytick.color": palette.TEXT_COLOR,
+    **dict.fromkeys(("axes.edgecolor", "axes.labelcolor", "text.color", "xtick.color", "ytick.color"),
+                    palette.TEXT_COLOR),
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.linewidth": 1.2,
@@ -136,8 +133,7 @@ def svg_bytes(figure: Figure) -> bytes:
 
 
 def _hundredths(match: re.Match) -> bytes:
-    text = b"%.2f" % float(match[0])
-    text = text.rstrip(b"0").rstrip(b".")
+    text = (b"%.2f" % float(match[0])).rstrip(b"0").rstrip(b".")
     return b"0" if text == b"-0" else text
 
 

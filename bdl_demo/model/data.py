@@ -52,11 +52,8 @@ class Dataset:
 
     def to_bytes(self) -> bytes:
         """The data set as one .npz file, so a rebuild need not import scikit-learn."""
-        arrays = {"X_train": self.X_train, "y_train": self.y_train, "X_test": self.X_test,
-                  "y_test": self.y_test}
-        for name in ("images_test", "input_mean", "input_scale"):
-            if getattr(self, name) is not None:
-                arrays[name] = getattr(self, name)
+        names = ("X_train", "y_train", "X_test", "y_test", "images_test", "input_mean", "input_scale")
+        arrays = {name: getattr(self, name) for name in names if getattr(self, name) is not None}
         meta = {"name": self.name, "n_classes": self.n_classes, "class_names": self.class_names,
                 "image_shape": self.image_shape, "truth": self.truth,
                 "feature_names": self.feature_names}
@@ -69,11 +66,9 @@ class Dataset:
         with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
             meta = json.loads(str(stored["meta"]))
             arrays = {name: stored[name] for name in stored.files if name != "meta"}
-        return cls(meta["name"], arrays["X_train"], arrays["y_train"], arrays["X_test"],
-                   arrays["y_test"], meta["n_classes"], tuple(meta["class_names"]),
-                   tuple(meta["image_shape"]) if meta["image_shape"] else None,
-                   arrays.get("images_test"), meta["truth"], tuple(meta["feature_names"]),
-                   arrays.get("input_mean"), arrays.get("input_scale"))
+        meta |= {"class_names": tuple(meta["class_names"]), "feature_names": tuple(meta["feature_names"]),
+                 "image_shape": tuple(meta["image_shape"]) if meta["image_shape"] else None}  # JSON has no tuples
+        return cls(**meta, **arrays)
 
     def fingerprint(self) -> str:
         """A hash of the arrays, so a fit's cache key changes whenever the data does."""

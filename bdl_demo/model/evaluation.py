@@ -70,9 +70,8 @@ def evaluate(model: FittedModel) -> Evaluation:
                for method, other in model.companions.items()}
     if "advi" in model.companions and fit.method == "nuts":
         checks["vi_vs_mcmc"] = vi_vs_mcmc(model, model.companions["advi"])
-    checks["methods"] = {"posterior": {"method": fit.method, "seconds": fit.seconds, "draws": fit.n_draws}} | {
-        method: {"method": method, "seconds": other.seconds, "draws": other.n_draws}
-        for method, other in model.companions.items()}
+    checks["methods"] = {name: {"method": way.method, "seconds": way.seconds, "draws": way.n_draws}
+                         for name, way in {"posterior": fit, **model.companions}.items()}
     if model.kind == "regression":
         mu = outputs(net, fit, data.X_test)[..., 0]
         evaluation = Evaluation(mu.mean(axis=0), mu.std(axis=0, ddof=1),
@@ -222,11 +221,10 @@ def vi_vs_mcmc(model: FittedModel, advi: Fit) -> dict:
         exact = iter(zip(mean, np.sqrt(np.diag(covariance))))
     for m in net.matrices():
         for index in np.ndindex(m.shape):
-            row = {"parameter": entry_name(m.name, index),
-                   "nuts_mean": float(nuts.draws[m.name][(slice(None), *index)].mean()),
-                   "nuts_sd": float(nuts.draws[m.name][(slice(None), *index)].std(ddof=1)),
-                   "advi_mean": float(advi.draws[m.name][(slice(None), *index)].mean()),
-                   "advi_sd": float(advi.draws[m.name][(slice(None), *index)].std(ddof=1))}
+            row = {"parameter": entry_name(m.name, index)}
+            for method, fit in (("nuts", nuts), ("advi", advi)):
+                values = fit.draws[m.name][(slice(None), *index)]
+                row |= {f"{method}_mean": float(values.mean()), f"{method}_sd": float(values.std(ddof=1))}
             row["sd_ratio"] = row["advi_sd"] / row["nuts_sd"]
             if exact is not None:
                 row["exact_mean"], row["exact_sd"] = (float(v) for v in next(exact))

@@ -57,10 +57,8 @@ class Fit:
         """One .npz holding the arrays and, as JSON, everything else (not compressed: posterior
         draws hardly compress, and they load faster as they are). The curvature goes with it only
         where it is set: the cache keeps it apart (curvature_bytes)."""
-        arrays = {f"map/{k}": v for k, v in self.map.items()}
-        arrays |= {f"draws/{k}": v for k, v in self.draws.items()}
-        arrays |= {f"sd/{k}": v for k, v in (self.sd or {}).items()}
-        arrays |= {f"curvature/{k}": v for k, v in (self.curvature or {}).items()}
+        groups = {"map": self.map, "draws": self.draws, "sd": self.sd or {}, "curvature": self.curvature or {}}
+        arrays = {f"{group}/{k}": v for group, values in groups.items() for k, v in values.items()}
         if self.loss is not None:
             arrays["loss"] = self.loss
         meta = {"method": self.method, "key": self.key, "diagnostics": self.diagnostics,

@@ -37,8 +37,9 @@ def infer(net: Network, data: Dataset, *, method: str, draws: int, tune: int, ch
     # Every posterior here starts from the MAP; the stand-ins train their own networks.
     start_at = random_initvals(net, seed) if net.hidden else None
     map_estimate, diagnostics = find_map(model, net, start_at) if method in POSTERIORS else ({}, {})
+    loss, exact = None, {}  # the loss at every step (ADVI, dropout); the exact sds and curvature (Laplace)
     if method == "nuts":
-        posterior, checks, loss = _nuts(model, net, draws, tune, chains, seed, progressbar)
+        posterior, checks = _nuts(model, net, draws, tune, chains, seed, progressbar)
     elif method == "advi":
         posterior, checks, loss = _advi(model, net, data.X_train, y, map_estimate, draws,
                                         advi_iterations, learning_rate, batch_size, seed, progressbar)
@@ -47,8 +48,8 @@ def infer(net: Network, data: Dataset, *, method: str, draws: int, tune: int, ch
 
         posterior, checks, approximation = laplace(net, data.X_train, y, map_estimate, draws=draws, seed=seed,
                                                    tau=tau)
-        sd, curvature = unflatten(net, approximation.posterior_sd(checks["tau"])), approximation.to_arrays()
-        loss = None
+        exact = {"sd": unflatten(net, approximation.posterior_sd(checks["tau"])),
+                 "curvature": approximation.to_arrays()}
     elif method == "dropout":
         from bdl_demo.model.companions import mc_dropout
 
@@ -59,10 +60,8 @@ def infer(net: Network, data: Dataset, *, method: str, draws: int, tune: int, ch
         from bdl_demo.model.companions import ensemble
 
         posterior, checks = ensemble(model, net, members=ensemble_size, seed=seed)
-        loss = None
     return Fit(method, key, map_estimate, posterior, diagnostics | checks,
-               seconds=time.perf_counter() - start, cached=False, loss=loss,
-               **({"sd": sd, "curvature": curvature} if method == "laplace" else {}))
+               seconds=time.perf_counter() - start, cached=False, loss=loss, **exact)
 
 
 def targets(net: Network, y: np.ndarray) -> np.ndarray:
@@ -99,13 +98,13 @@ def _nuts(model, net, draws, tune, chains, seed, progressbar):
 
     idata = sample_nuts(model, draws, tune, chains, seed, progressbar)
     names = [m.name for m in net.matrices()]
-    posterior = {name: _flatten_chains(idata.posterior[name].values) for name in names}
+    posterior = {name: np.concatenate(idata.posterior[name].values) for name in names}  # chain after chain
     diagnostics = {
         "r_hat_max": float(max(az.rhat(idata, var_names=names)[n].max() for n in names)),
         "ess_bulk_min": float(min(az.ess(idata, var_names=names, method="bulk")[n].min() for n in names)),
         "divergences": int(idata.sample_stats["diverging"].sum()),
     }
-    return posterior, diagnostics, None
+    return posterior, diagnostics
 
 
 def _advi(full_model, net, X, y, map_estimate, draws, iterations, learning_rate, batch_size, seed,
@@ -146,8 +145,3 @@ def _mean_field_draws(approximation, draws: int, seed: int) -> dict[str, np.ndar
     flat = mu + sd * np.random.default_rng(seed).standard_normal((draws, mu.size))
     return {name: flat[:, where].reshape(draws, *shape)
             for name, (_, where, shape, _) in group.ordering.items()}
-
-
-def _flatten_chains(values: np.ndarray) -> np.ndarray:
-    """(chains, draws, *shape) → (chains·draws, *shape)."""
-    return values.reshape(-1, *values.shape[2:])

@@ -104,8 +104,7 @@ class Laplace:
 
     @classmethod
     def from_arrays(cls, net: Network, arrays: dict[str, np.ndarray]) -> Laplace:
-        return cls(net, arrays["theta"], arrays["scale"], arrays["eigenvalues"], arrays["basis"],
-                   float(arrays["log_likelihood"]))
+        return cls(net, **(arrays | {"log_likelihood": float(arrays["log_likelihood"])}))
 
 
 def laplace(net: Network, X: np.ndarray, y: np.ndarray, map_estimate: dict, *, draws: int, seed: int,
@@ -175,11 +174,11 @@ def choose_tau_on_held_out(net: Network, X: np.ndarray, y: np.ndarray, seed: int
     approximation = Laplace.at(net, X[~held], y[~held], estimate)
     limit = (1 + TOLERANCE) * predictive_nll(net, estimate, None, X[held], y[held])
     curve = {}
-    for tau in (t for t in SWEEP + (1e4, 1e5, 1e6) if t >= 1e-2):
+    for tau in SWEEP + (1e4, 1e5, 1e6):
         draws = unflatten(net, approximation.sample(tau, 200, seed))
         curve[f"{tau:g}"] = predictive_nll(net, estimate, draws, X[held], y[held])
         if curve[f"{tau:g}"] <= limit:
-            return tau, curve
+            break
     return tau, curve
 
 

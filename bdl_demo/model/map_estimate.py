@@ -30,11 +30,9 @@ class LogPosterior:
 
     def arrays(self, theta: np.ndarray) -> dict[str, np.ndarray]:
         """The parameter arrays of the flat θ."""
-        out, at = {}, 0
-        for name, shape, size, _ in self._layout:
-            out[name] = np.asarray(theta[at:at + size]).reshape(shape)
-            at += size
-        return out
+        from pymc.blocking import DictToArrayBijection, RaveledVars
+
+        return DictToArrayBijection.rmap(RaveledVars(np.asarray(theta), self._layout))
 
     def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         logp, gradient = self._function(theta)

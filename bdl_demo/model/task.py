@@ -6,7 +6,6 @@ model's sections by its kind, so nothing anywhere names a model id.
 """
 from __future__ import annotations
 
-KINDS = ("regression", "binary", "multiclass")
 OUTPUTS = ("identity", "sigmoid", "softmax")
 LIKELIHOOD_OF_OUTPUT = {"identity": "normal", "sigmoid": "bernoulli", "softmax": "categorical"}
 
