@@ -18,12 +18,11 @@ import numpy as np
 from bdl_demo.model.network import Network
 
 
-def ensemble(model, net: Network, *, members: int, seed: int) -> tuple[dict, dict]:
-    """M MAPs of the Bayesian model, each from its own random start."""
+def ensemble(objective, net: Network, *, members: int, seed: int) -> tuple[dict, dict]:
+    """M MAPs of the Bayesian model (its compiled LogPosterior: once for every member), each from
+    its own random start."""
     from bdl_demo.model.bayesian import random_initvals
-    from bdl_demo.model.map_estimate import LogPosterior
 
-    objective = LogPosterior(model, net)  # compiled once for every member
     fits = [objective.find_map(start=random_initvals(net, seed + 1 + m)) for m in range(members)]
     draws = {name: np.stack([estimate[name] for estimate, _ in fits]) for name in fits[0][0]}
     each = [{"converged": check["map_converged"], "iterations": check["map_iterations"],

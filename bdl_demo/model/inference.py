@@ -16,7 +16,7 @@ import numpy as np
 from bdl_demo.model.convergence import StopWhenSettled, settled
 from bdl_demo.model.data import Dataset
 from bdl_demo.model.fit import Fit
-from bdl_demo.model.map_estimate import find_map
+from bdl_demo.model.map_estimate import LogPosterior
 from bdl_demo.model.network import Network
 
 POSTERIORS = ("nuts", "advi", "laplace")  # the ways to the posterior a model can be shown with
@@ -29,19 +29,18 @@ def infer(net: Network, data: Dataset, *, method: str, draws: int, tune: int, ch
           progressbar: bool = False) -> Fit:
     """The fit of one model: its MAP, then its posterior by NUTS, ADVI or Laplace (or MC dropout's
     passes, or an ensemble's members, in its place)."""
-    from bdl_demo.model.bayesian import bayesian_network, random_initvals
+    from bdl_demo.model.bayesian import random_initvals
 
     start = time.perf_counter()
     y = targets(net, data.y_train)
-    model = bayesian_network(net, data.X_train, y)
     # Every posterior here starts from the MAP; the stand-ins train their own networks.
     start_at = random_initvals(net, seed) if net.hidden else None
-    map_estimate, diagnostics = find_map(model, net, start_at) if method in POSTERIORS else ({}, {})
+    map_estimate, diagnostics = log_posterior(net, data).find_map(start_at) if method in POSTERIORS else ({}, {})
     loss, exact = None, {}  # the loss at every step (ADVI, dropout); the exact sds and curvature (Laplace)
     if method == "nuts":
-        posterior, checks = _nuts(model, net, draws, tune, chains, seed, progressbar)
+        posterior, checks = _nuts(bayesian_model(net, data), net, draws, tune, chains, seed, progressbar)
     elif method == "advi":
-        posterior, checks, loss = _advi(model, net, data.X_train, y, map_estimate, draws,
+        posterior, checks, loss = _advi(bayesian_model(net, data), net, data.X_train, y, map_estimate, draws,
                                         advi_iterations, learning_rate, batch_size, seed, progressbar)
     elif method == "laplace":
         from bdl_demo.model.laplace import laplace, unflatten
@@ -59,9 +58,34 @@ def infer(net: Network, data: Dataset, *, method: str, draws: int, tune: int, ch
     else:
         from bdl_demo.model.companions import ensemble
 
-        posterior, checks = ensemble(model, net, members=ensemble_size, seed=seed)
+        posterior, checks = ensemble(log_posterior(net, data), net, members=ensemble_size, seed=seed)
     return Fit(method, key, map_estimate, posterior, diagnostics | checks,
                seconds=time.perf_counter() - start, cached=False, loss=loss, **exact)
+
+
+def bayesian_model(net: Network, data: Dataset):
+    """The PyMC model of `net` on the training data, and (`.objective`) its log posterior,
+    compiled when first asked for. Both are kept for the process: a worker that fits several
+    methods of one model — the MAP of Laplace and ADVI, an ensemble's members — compiles it once."""
+    from bdl_demo.model.bayesian import bayesian_network
+
+    key = (repr(net), data.fingerprint())
+    if _KEPT.get("key") != key:  # one model at a time: a worker's next fits are mostly of the same
+        model = bayesian_network(net, data.X_train, targets(net, data.y_train))
+        _KEPT.clear()
+        _KEPT.update(key=key, model=model)
+    return _KEPT["model"]
+
+
+def log_posterior(net: Network, data: Dataset) -> LogPosterior:
+    """The compiled −log p(θ | D) of bayesian_model(net, data), made once per process."""
+    model = bayesian_model(net, data)
+    if "objective" not in _KEPT:
+        _KEPT["objective"] = LogPosterior(model, net)
+    return _KEPT["objective"]
+
+
+_KEPT: dict = {}
 
 
 def targets(net: Network, y: np.ndarray) -> np.ndarray:
