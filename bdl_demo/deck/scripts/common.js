@@ -5,18 +5,12 @@
 (function () {
   "use strict";
 
-  const SVG = "http://www.w3.org/2000/svg";
   const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
   const DATA = window.BDL_DATA || { figures: {}, parameters: {} }; // lib/bdl/data.js, from the build
-  const PREFIX = /@@figure@@/g;
 
-  /** What the build computed for one figure (`kind` "figure") or one model's parameters. */
-  function data(kind, key) {
-    if (kind === "parameters") return DATA.parameters[key] || null;
-    const figure = DATA.figures[key];
-    return figure ? figure.interaction : null;
-  }
+  /** What the build found for one model's parameters (null for a model it has none of). */
+  const parameters = (model) => DATA.parameters[model] || null;
 
   /** Put each interactive figure's SVG in place of its static image, ids made unique per copy. */
   function hydrate() {
@@ -29,7 +23,7 @@
       copies[id] = (copies[id] || 0) + 1;
       const prefix = `${id}-${copies[id]}`;
       const holder = document.createElement("div");
-      holder.innerHTML = built.svg.replace(PREFIX, prefix);
+      holder.innerHTML = built.svg.replace(/@@figure@@/g, prefix);
       image.replaceWith(holder.firstElementChild);
       figure.dataset.prefix = prefix;
     });
@@ -50,41 +44,33 @@
 
   /** An SVG element with attributes, appended to `parent` if given. */
   function svgElement(name, attributes, parent) {
-    const element = document.createElementNS(SVG, name);
-    for (const [key, value] of Object.entries(attributes || {})) element.setAttribute(key, value);
+    const element = document.createElementNS("http://www.w3.org/2000/svg", name);
+    for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
     if (parent) parent.appendChild(element);
     return element;
   }
 
-  /** A pointer's position in an SVG's own units (matplotlib's points, y down). */
-  function svgPoint(svg, clientX, clientY) {
-    const point = new DOMPoint(clientX, clientY).matrixTransform(svg.getScreenCTM().inverse());
-    return { x: point.x, y: point.y };
-  }
+  /** A pointer event's position in an SVG's own units (matplotlib's points, y down). */
+  const svgPoint = (svg, event) =>
+    new DOMPoint(event.clientX, event.clientY).matrixTransform(svg.getScreenCTM().inverse());
 
   /** [sx, tx, sy, ty] of the build: data → SVG units, and back. */
   const toSvg = (t, x, y) => ({ x: t[0] * x + t[1], y: t[2] * y + t[3] });
   const fromSvg = (t, x, y) => ({ x: (x - t[1]) / t[0], y: (y - t[3]) / t[2] });
 
   /** A number as the deck writes it: a few significant digits, a true minus sign. */
-  function number(value, digits = 2) {
-    const text = Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(digits);
-    return text.replace("-", "\u2212");
-  }
+  const number = (value, digits = 2) =>
+    value.toFixed(Math.abs(value) >= 100 ? 0 : digits).replace("-", "\u2212");
 
   const panel = {
-    element: null,
+    element: document.querySelector(".bdl-panel"), // the page has it before its scripts
     /** Show `html` in the panel next to `near` (a box on the screen: what it describes, or the
        pointer), on whichever side has room; `owner` is what it describes. */
     show(html, owner, near) {
-      if (!this.element) this.element = document.querySelector(".bdl-panel");
       if (!this.element) return;
       this.element.innerHTML = html;
       this.element.hidden = false;
       this.owner = owner;
-      if (near) this.place(near);
-    },
-    place(near) {
       const box = this.element.getBoundingClientRect(), gap = 14, edge = 8;
       const width = window.innerWidth, height = window.innerHeight;
       let left = near.right + gap, top = (near.top + near.bottom) / 2 - box.height / 2;
@@ -97,8 +83,9 @@
       this.element.style.top = `${Math.round(Math.min(Math.max(edge, top), height - box.height - edge))}px`;
       this.element.style.right = "auto";
     },
+    /** Hide the panel if what it shows is `owner`'s. */
     hide(owner) {
-      if (this.element && (owner === undefined || owner === this.owner)) this.element.hidden = true;
+      if (this.element && owner === this.owner) this.element.hidden = true;
     },
   };
 
@@ -118,15 +105,15 @@
     }
   }
 
-  /** Run `start` on every figure of a kind once the page is ready. */
+  /** Run `start(figure, build, svg)` on every figure of a kind, its SVG in place, once the page is ready. */
   function each(kind, start) {
     whenReady(() => document.querySelectorAll(`.interactive[data-kind="${kind}"]`).forEach((figure) => {
-      const build = data("figure", figure.dataset.figure);
-      if (build && figure.querySelector("svg")) start(figure, build);
+      const built = DATA.figures[figure.dataset.figure], svg = figure.querySelector("svg");
+      if (built && built.interaction && svg) start(figure, built.interaction, svg);
     }));
   }
 
   hydrate();
-  window.BDL = { data, svgElement, svgPoint, toSvg, fromSvg, number, panel, ownsKey, keepGestures, each,
+  window.BDL = { parameters, svgElement, svgPoint, toSvg, fromSvg, number, panel, ownsKey, keepGestures, each,
                  slideOf, whenReady, onSlideChange, reducedMotion };
 })();

@@ -7,8 +7,6 @@
   "use strict";
 
   const HIT = 7; // SVG units (points) from a point's centre that count as clicking it
-  const STATIC = ["explore-band", "explore-mean", "explore-data", "explore-ellipse-1", "explore-ellipse-2",
-                  "explore-centre"];
 
   /** Mean and covariance of (w, b) after points (x, y): Σ = (ΦᵀΦ/σ² + Λ₀)⁻¹, m = Σ Φᵀy / σ². */
   function posterior(points, priorSd, noiseSd) {
@@ -27,33 +25,28 @@
 
   /** Points on the curve `radius` sds from the mean of a 2-D Normal. */
   function ellipse(mean, cov, radius, steps = 72) {
-    const [[p, q], [, r]] = [cov[0], cov[1]];
+    const [[p, q], [, r]] = cov;
     const half = (p + r) / 2, gap = Math.sqrt(((p - r) / 2) ** 2 + q * q);
     const l1 = half + gap, l2 = Math.max(half - gap, 0);
     const angle = q === 0 && p >= r ? 0 : Math.atan2(l1 - p, q);
     const c = Math.cos(angle), s = Math.sin(angle);
-    const points = [];
-    for (let i = 0; i <= steps; i++) {
+    return Array.from({ length: steps + 1 }, (_, i) => {
       const t = (2 * Math.PI * i) / steps;
       const e1 = radius * Math.sqrt(l1) * Math.cos(t), e2 = radius * Math.sqrt(l2) * Math.sin(t);
-      points.push([mean[0] + c * e1 - s * e2, mean[1] + s * e1 + c * e2]);
-    }
-    return points;
+      return [mean[0] + c * e1 - s * e2, mean[1] + s * e1 + c * e2];
+    });
   }
 
-  function start(figure, build) {
-    const svg = figure.querySelector("svg");
+  function start(figure, build, svg) {
     const controls = figure.querySelector(".bdl-controls");
     const label = controls.querySelector("[data-role='label']");
     const prefix = figure.dataset.prefix;
     const layer = BDL.svgElement("g", { class: "bdl-explore" }, svg);
-    const fromBuild = () => build.x.map((x, i) => [x, build.y[i]]);
-    let points = fromBuild();
+    const pairs = (set) => set.x.map((x, i) => [x, set.y[i]]); // the build's points, or a preset's
+    let points = pairs(build);
 
-    for (const id of STATIC) {
-      const element = svg.getElementById(`${prefix}-${id}`);
-      if (element) element.style.display = "none";
-    }
+    // The build's own band, lines, points and ellipses (gids explore-*) give way to the redrawn ones.
+    svg.querySelectorAll(`[id^="${prefix}-explore-"]`).forEach((element) => { element.style.display = "none"; });
 
     const line = (pts, t) => pts.map(([x, y], i) => {
       const p = BDL.toSvg(t, x, y);
@@ -64,8 +57,7 @@
     function clipTo(name, transform, xlim, ylim) {
       const id = `${prefix}-explore-${name}`;
       const clipPath = BDL.svgElement("clipPath", { id }, layer);
-      const corner = BDL.toSvg(transform, xlim[0], ylim[1]);
-      const far = BDL.toSvg(transform, xlim[1], ylim[0]);
+      const corner = BDL.toSvg(transform, xlim[0], ylim[1]), far = BDL.toSvg(transform, xlim[1], ylim[0]);
       BDL.svgElement("rect", { x: corner.x, y: corner.y, width: far.x - corner.x, height: far.y - corner.y }, clipPath);
       return `url(#${id})`;
     }
@@ -93,17 +85,16 @@
       }
       const m = BDL.toSvg(build.plane, mean[0], mean[1]);
       BDL.svgElement("circle", { cx: m.x, cy: m.y, r: 4, fill: build.colors.model, "clip-path": planeClip }, layer);
-      points.forEach(([x, y], i) => {
+      for (const [x, y] of points) {
         const p = BDL.toSvg(build.line, x, y);
-        BDL.svgElement("circle", { cx: p.x, cy: p.y, r: 4.5, class: "point", "data-index": i,
-                                   stroke: build.colors.data }, layer);
-      });
+        BDL.svgElement("circle", { cx: p.x, cy: p.y, r: 4.5, class: "point", stroke: build.colors.data }, layer);
+      }
       label.textContent = `${points.length} point${points.length === 1 ? "" : "s"} · slope ` +
         `${BDL.number(mean[0])} ± ${BDL.number(sd[0])}, intercept ${BDL.number(mean[1])} ± ${BDL.number(sd[1])}`;
     }
 
     svg.addEventListener("click", (event) => {
-      const at = BDL.svgPoint(svg, event.clientX, event.clientY);
+      const at = BDL.svgPoint(svg, event);
       const hit = points.findIndex(([x, y]) => {
         const p = BDL.toSvg(build.line, x, y);
         return Math.hypot(p.x - at.x, p.y - at.y) <= HIT;
@@ -121,8 +112,7 @@
     controls.addEventListener("click", (event) => {
       const button = event.target.closest("button");
       if (!button) return;
-      const preset = build.presets[button.dataset.n];
-      points = button.dataset.role === "reset" ? fromBuild() : preset.x.map((x, i) => [x, preset.y[i]]);
+      points = pairs(button.dataset.role === "reset" ? build : build.presets[button.dataset.n]);
       draw();
     });
     BDL.keepGestures(svg);
@@ -131,5 +121,4 @@
   }
 
   BDL.each("explore", start);
-  window.BDL.explore = { posterior };
 })();

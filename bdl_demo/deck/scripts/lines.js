@@ -4,24 +4,19 @@
 (function () {
   "use strict";
 
-  function start(figure, build) {
-    const svg = figure.querySelector("svg");
+  function start(figure, build, svg) {
     const layer = BDL.svgElement("g", { class: "bdl-lines", visibility: "hidden" }, svg);
     const ring = BDL.svgElement("circle", { r: 7, class: "picked" }, layer);
     const line = BDL.svgElement("line", { class: "picked" }, layer);
     const [w0, b0] = build.spread; // distances in sds, so both axes count alike
 
     function nearest(w, b) {
-      let best = 0, distance = Infinity;
-      build.draws.forEach(([dw, db], k) => {
-        const d = ((dw - w) / w0) ** 2 + ((db - b) / b0) ** 2;
-        if (d < distance) { best = k; distance = d; }
-      });
-      return build.draws[best];
+      const distance = ([dw, db]) => ((dw - w) / w0) ** 2 + ((db - b) / b0) ** 2;
+      return build.draws.reduce((best, draw) => (distance(draw) < distance(best) ? draw : best));
     }
 
     function pick(event) {
-      const at = BDL.svgPoint(svg, event.clientX, event.clientY);
+      const at = BDL.svgPoint(svg, event);
       const { x: w, y: b } = BDL.fromSvg(build.plane, at.x, at.y);
       const [dw, db] = nearest(w, b);
       const centre = BDL.toSvg(build.plane, dw, db);

@@ -15,8 +15,9 @@
       (a.dataset.array === b.dataset.array && (whole(a) || whole(b)));
   }
 
+  /** Light every part of the slide related to `part` (nothing for null); the panel says what it shows. */
   function light(part) {
-    const slide = BDL.slideOf(part);
+    const slide = part && BDL.slideOf(part);
     if (!slide || (current && current.slide === slide && current.part.dataset.param === part.dataset.param)) return;
     clear();
     slide.querySelectorAll("[data-param]").forEach((other) => {
@@ -24,8 +25,7 @@
     });
     current = { slide, part };
     const figure = part.closest("[data-model]") || slide.querySelector("[data-model]");
-    const model = figure && figure.dataset.model;
-    const summaries = model && BDL.data("parameters", model);
+    const summaries = figure && BDL.parameters(figure.dataset.model);
     if (summaries) {
       const bayesian = Boolean(slide.querySelector("[data-estimate='posterior']"));
       BDL.panel.show(describe(part.dataset.param, part.dataset.array, summaries, bayesian), "linked", extent(part));
@@ -88,24 +88,24 @@
       `<line x1="0" x2="${width}" y1="${height}" y2="${height}" class="axis"/>${ticks}</svg>`;
   }
 
-  function partOf(event) {
-    const target = event.target instanceof Element ? event.target.closest("[data-param]") : null;
-    return target && BDL.slideOf(target) ? target : null;
+  /** The part of a slide that shows a parameter: `element` or one around it (null if none). */
+  function partOf(element) {
+    const part = element instanceof Element ? element.closest("[data-param]") : null;
+    return part && BDL.slideOf(part) ? part : null;
   }
 
-  document.addEventListener("pointerover", (event) => { const part = partOf(event); if (part) light(part); });
-  document.addEventListener("focusin", (event) => { const part = partOf(event); if (part) light(part); });
+  document.addEventListener("pointerover", (event) => light(partOf(event.target)));
+  document.addEventListener("focusin", (event) => light(partOf(event.target)));
   // A finger's tap lights a part until the next tap elsewhere (a touch "leaves" as it ends).
   document.addEventListener("pointerdown", (event) => {
-    if (event.pointerType === "touch" && !partOf(event)) clear();
+    if (event.pointerType === "touch" && !partOf(event.target)) clear();
   });
   document.addEventListener("pointerout", (event) => {
     if (event.pointerType === "touch") return;
-    const from = partOf(event);
-    const to = event.relatedTarget instanceof Element ? event.relatedTarget.closest("[data-param]") : null;
+    const from = partOf(event.target), to = partOf(event.relatedTarget);
     if (from && !(to && current && related(current.part, to))) clear();
   });
-  document.addEventListener("focusout", (event) => { if (partOf(event)) clear(); });
+  document.addEventListener("focusout", (event) => { if (partOf(event.target)) clear(); });
 
   // The equation's symbols come from KaTeX, which the deck typesets as it starts: make them
   // reachable by keyboard too, on whichever slide is shown.
@@ -115,6 +115,4 @@
     focusable();
     BDL.onSlideChange(() => { clear(); focusable(); });
   });
-
-  window.BDL.linked = { related, describe };
 })();

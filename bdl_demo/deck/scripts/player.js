@@ -6,8 +6,7 @@
 
   const STEP_MS = 450;
 
-  function start(figure, build) {
-    const svg = figure.querySelector("svg");
+  function start(figure, build, svg) {
     const controls = figure.querySelector(".bdl-controls");
     const slider = controls.querySelector("[data-role='draw']");
     const play = controls.querySelector("[data-role='play']");
@@ -15,12 +14,8 @@
     const label = controls.querySelector("[data-role='label']");
     const layer = BDL.svgElement("g", { class: "bdl-player" }, svg);
     const count = build.paths.length;
+    const net = BDL.slideOf(figure)?.querySelector(".interactive[data-view='diagram']"); // the net's, if shown
     let timer = null;
-
-    function diagram() {
-      const slide = BDL.slideOf(figure);
-      return slide ? slide.querySelector(".interactive[data-view='diagram']") : null;
-    }
 
     function show(k) {
       figure.dataset.draw = String(k);
@@ -29,7 +24,6 @@
       const shown = keep.checked ? build.paths.slice(0, k + 1) : [build.paths[k]];
       layer.replaceChildren(...shown.map((d, i) => BDL.svgElement("path", {
         d, class: i === shown.length - 1 ? "draw current" : "draw earlier" })));
-      const net = diagram();
       if (build.draws && net) {
         net.dataset.draw = String(k);
         const [thinnest, extra] = build.edges.width;

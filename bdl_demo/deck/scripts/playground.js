@@ -24,8 +24,8 @@
 
   // --- numbers ------------------------------------------------------------------------------
 
-  /** A seeded stream of uniform numbers in [0, 1) (mulberry32) and Normal ones (Box–Muller). */
-  function stream(seed) {
+  /** A seeded stream of Normal numbers: Box–Muller on uniform ones in [0, 1) (mulberry32). */
+  function normals(seed) {
     let a = seed >>> 0;
     const uniform = () => {
       a = (a + 0x6d2b79f5) >>> 0;
@@ -33,8 +33,7 @@
       t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
       return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     };
-    const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-    return { uniform, normal };
+    return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
   }
 
   const sigmoid = (z) => 1 / (1 + Math.exp(-z));
@@ -61,14 +60,14 @@
       scale.fill(fanIn ? weightSd / Math.sqrt(layer.nIn) : weightSd, layer.W, layer.b);
       scale.fill(biasSd, layer.b, layer.b + layer.nOut);
     }
-    const tape = { a: widths.map((w) => new Float64Array(w)), z: widths.map((w) => new Float64Array(w)),
-                   d: widths.map((w) => new Float64Array(w)) };
-    return { widths, layers, size, scale, act: ACTIVATIONS[activation], tape };
+    const perLayer = () => widths.map((w) => new Float64Array(w));
+    const tape = { a: perLayer(), z: perLayer(), d: perLayer() };
+    return { layers, size, scale, act: ACTIVATIONS[activation], tape };
   }
 
   /** Starting weights as the build's random_initvals draws them: N(0, 0.5²) weights, N(0, 0.1²) biases. */
   function initial(net, seed) {
-    const { normal } = stream(seed);
+    const normal = normals(seed);
     const theta = new Float64Array(net.size);
     for (const layer of net.layers) {
       for (let i = layer.W; i < layer.b; i++) theta[i] = 0.5 * normal();
@@ -291,7 +290,7 @@
   /** Two interleaved half-moons as scikit-learn's make_moons draws them, with seeded noise, in
      the build's standardised units: class 0 the upper moon, class 1 the lower. */
   function moons(count, noise, seed, mean, scale) {
-    const { normal } = stream(seed), upper = Math.floor(count / 2), points = [];
+    const normal = normals(seed), upper = Math.floor(count / 2), points = [];
     for (let k = 0; k < count; k++) {
       const lower = k >= upper, t = Math.PI * (lower ? (k - upper) / Math.max(count - upper - 1, 1) : k / Math.max(upper - 1, 1));
       const x = lower ? 1 - Math.cos(t) : Math.cos(t), y = lower ? 0.5 - Math.sin(t) : Math.sin(t);
@@ -304,25 +303,22 @@
 
   const clamp = (value, [low, high]) => Math.min(Math.max(value, low), high);
   const round = (value) => Math.round(value * 100) / 100;
-
-  function fromBuild(build) {
-    return { hidden: build.hidden.slice(0, 3), activation: build.activation, prior: build.weight_sd,
-             noise: build.noise, seed: build.seed, add: 1, points: null }; // null: the build's own points
-  }
+  const rounded = (points) => points.map(([x0, x1, y]) => [round(x0), round(x1), y]); // as the URL keeps them
 
   /** The set-up the query string names, each value checked; anything else from the build. */
   function readUrl(build, search) {
-    const query = new URLSearchParams(search), state = fromBuild(build);
-    const number = (key, limits) => {
-      const value = Number(query.get(key));
-      return query.has(key) && query.get(key) !== "" && Number.isFinite(value) ? clamp(value, limits) : null;
-    };
+    const query = new URLSearchParams(search);
+    const state = { hidden: build.hidden.slice(0, 3), activation: build.activation, prior: build.weight_sd,
+                    noise: build.noise, seed: build.seed, add: 1, points: null }; // null: the build's own points
     if (query.has("layers")) {
       const widths = query.get("layers") === "" ? [] : query.get("layers").split(",").map(Number);
       if (widths.length <= 3 && widths.every(Number.isInteger)) state.hidden = widths.map((w) => clamp(w, LIMITS.width));
     }
     if (ACTIVATIONS[query.get("activation")]) state.activation = query.get("activation");
-    for (const key of ["prior", "noise", "seed"]) state[key] = number(key, LIMITS[key]) ?? state[key];
+    for (const key of ["prior", "noise", "seed"]) {
+      const value = Number(query.get(key)); // absent or "": the build's
+      if (query.get(key) && Number.isFinite(value)) state[key] = clamp(value, LIMITS[key]);
+    }
     state.seed = Math.round(state.seed);
     if (query.get("add") === "0" || query.get("add") === "1") state.add = Number(query.get("add"));
     if (query.has("points")) {
@@ -339,8 +335,7 @@
   function writeUrl(state) {
     const query = new URLSearchParams(location.search);
     query.set("layers", state.hidden.join(","));
-    query.set("activation", state.activation);
-    for (const key of ["prior", "noise", "seed", "add"]) query.set(key, String(state[key]));
+    for (const key of ["activation", "prior", "noise", "seed", "add"]) query.set(key, String(state[key]));
     if (state.points) query.set("points", state.points.map((p) => p.join(",")).join(";"));
     else query.delete("points");
     history.replaceState(history.state, "", `${location.pathname}?${query}${location.hash}`);
@@ -348,8 +343,7 @@
 
   // --- the figure ---------------------------------------------------------------------------
 
-  function start(figure, build) {
-    const svg = figure.querySelector("svg");
+  function start(figure, build, svg) {
     const controls = figure.querySelector(".bdl-controls");
     const label = controls.querySelector("[data-role='label']");
     const trainButton = controls.querySelector("[data-role='train']");
@@ -368,7 +362,7 @@
     canvas.width = canvas.height = build.grid;
     const paint = canvas.getContext("2d"), pixels = paint.createImageData(build.grid, build.grid);
     const tables = [build.colors.probability, build.colors.doubt].map((table) => table.map((hex) =>
-      [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16))));
+      [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16)).concat(255))); // RGBA
     const cells = [];
     const step = (lim) => (lim[1] - lim[0]) / build.grid;
     for (let r = 0; r < build.grid; r++) {
@@ -378,7 +372,7 @@
     }
     svg.querySelectorAll(`[id^="${prefix}-playground-"]`).forEach((element) => { element.style.display = "none"; });
 
-    let net, theta, moments, gradient, steps, adamSteps, best, bestAt, lastChange, settled, posterior = null;
+    let net, theta, moments, gradient, steps, best, bestAt, lastChange, settled, posterior = null;
     let playing = true, shown = false, running = false, lastLoss = 0;
     let job = null, posteriorMs = 0, posteriorAt = -Infinity, posteriorSteps = -1; // the doubt map's state
     const points = () => state.points || deckPoints;
@@ -389,7 +383,7 @@
       theta = initial(net, state.seed);
       moments = [new Float64Array(net.size), new Float64Array(net.size)];
       gradient = new Float64Array(net.size);
-      steps = adamSteps = 0;
+      steps = 0;
       changed(quietly);
     }
 
@@ -404,27 +398,22 @@
     }
 
     function trainStep() {
-      const value = loss(net, theta, points(), gradient);
+      lastLoss = loss(net, theta, points(), gradient);
       steps += 1;
-      adamSteps += 1;
       const [m, v] = moments, [b1, b2] = BETAS;
-      const c1 = 1 - b1 ** adamSteps, c2 = 1 - b2 ** adamSteps;
+      const c1 = 1 - b1 ** steps, c2 = 1 - b2 ** steps;
       for (let i = 0; i < net.size; i++) {
         m[i] = b1 * m[i] + (1 - b1) * gradient[i];
         v[i] = b2 * v[i] + (1 - b2) * gradient[i] ** 2;
         theta[i] -= (LEARNING_RATE * m[i]) / c1 / (Math.sqrt(v[i] / c2) + 1e-8);
       }
-      lastLoss = value;
-      if (value < best * (1 - SETTLE_GAIN)) { best = value; bestAt = steps; }
+      if (lastLoss < best * (1 - SETTLE_GAIN)) { best = lastLoss; bestAt = steps; }
       settled = steps - bestAt >= SETTLE_STEPS || steps - lastChange >= MOST_STEPS;
-      return value;
     }
 
     function paintMap(panel, value, table, top) {
-      const data = pixels.data;
       cells.forEach((cell, k) => {
-        const rgb = table[Math.round(clamp(value(cell, k) / top, [0, 1]) * (table.length - 1))];
-        data[4 * k] = rgb[0]; data[4 * k + 1] = rgb[1]; data[4 * k + 2] = rgb[2]; data[4 * k + 3] = 255;
+        pixels.data.set(table[Math.round(clamp(value(cell, k) / top, [0, 1]) * (table.length - 1))], 4 * k);
       });
       paint.putImageData(pixels, 0, 0);
       panel.image.setAttribute("href", canvas.toDataURL());
@@ -452,16 +441,10 @@
       }
       job.spent += performance.now() - begun;
       if (job.cell < cells.length) return;
-      const { values } = job;
-      paintMap(panels[1], (cell, k) => values[k], tables[1], build.doubt_top);
-      ({ posterior } = job);
+      paintMap(panels[1], (cell, k) => job.values[k], tables[1], build.doubt_top);
+      posterior = job.posterior;
       posteriorMs = job.spent; posteriorAt = performance.now(); posteriorSteps = job.at;
       job = null;
-    }
-
-    function drawDoubt() {
-      startDoubt();
-      continueDoubt(Infinity);
     }
 
     function drawPoints() {
@@ -505,17 +488,21 @@
       if (settled && !job) running = false; else requestAnimationFrame(frame);
     }
 
+    /** Train a frame at a time while there is training to do; else (or with reduced motion: at
+       once, without the animation) show the result now. */
     function go() {
-      if (!shown) return;
-      if (BDL.reducedMotion.matches) { // the trained result at once, without the animation
-        lastLoss = loss(net, theta, points(), gradient);
-        if (playing) while (!settled) trainStep();
-        drawMap(); drawDoubt(); report();
-      } else if (!running) {
+      const instantly = BDL.reducedMotion.matches;
+      if (!shown || (running && !instantly)) return;
+      if (playing && !settled && !instantly) {
         running = true;
-        if (playing && !settled) requestAnimationFrame(frame);
-        else { lastLoss = loss(net, theta, points(), gradient); drawMap(); drawDoubt(); report(); running = false; }
+        return requestAnimationFrame(frame);
       }
+      lastLoss = loss(net, theta, points(), gradient);
+      if (playing) while (!settled) trainStep();
+      drawMap();
+      startDoubt();
+      continueDoubt(Infinity);
+      report();
     }
 
     function setControls() {
@@ -525,18 +512,17 @@
         input.value = String(state.hidden[k] ?? state.hidden[state.hidden.length - 1] ?? 8);
         input.hidden = k >= state.hidden.length;
       });
-      controls.querySelector("[data-role='activation']").value = state.activation;
-      controls.querySelector("[data-role='prior']").value = String(state.prior);
-      controls.querySelector("[data-role='noise']").value = String(state.noise);
-      controls.querySelector("[data-role='seed']").value = String(state.seed);
+      for (const key of ["activation", "prior", "noise", "seed"]) {
+        controls.querySelector(`[data-role='${key}']`).value = String(state[key]);
+      }
       controls.querySelectorAll("[data-role='class']").forEach((input) => { input.checked = Number(input.value) === state.add; });
     }
 
     /** The points as they are, rounded as the URL keeps them, to change. */
-    const editable = () => (state.points = points().map(([x0, x1, y]) => [round(x0), round(x1), y]));
+    const editable = () => (state.points = rounded(points()));
 
     svg.addEventListener("click", (event) => {
-      const at = BDL.svgPoint(svg, event.clientX, event.clientY);
+      const at = BDL.svgPoint(svg, event);
       const panel = panels.find(({ t }) => {
         const [from, to] = corner(t);
         return at.x >= from.x && at.x <= to.x && at.y >= from.y && at.y <= to.y;
@@ -568,10 +554,10 @@
       if (button.dataset.set === "deck") { state.points = null; state.noise = build.noise; setControls(); }
       else if (button.dataset.set === "empty") state.points = [];
       else if (button.dataset.set === "far") {
-        const list = editable(), { normal } = stream(state.seed + list.length);
-        const centre = [0, 1].map((k) => {
-          const lim = k ? build.ylim : build.xlim, middle = (lim[0] + lim[1]) / 2;
-          return middle + (k ? 1 : -1) * build.far * (lim[1] - middle);
+        const list = editable(), normal = normals(state.seed + list.length);
+        const centre = [[build.xlim, -1], [build.ylim, 1]].map(([lim, side]) => { // towards the top left
+          const middle = (lim[0] + lim[1]) / 2;
+          return middle + side * build.far * (lim[1] - middle);
         });
         const spread = FAR_SPREAD * (build.xlim[1] - build.xlim[0]) / 4;
         for (let k = 0; k < FAR_POINTS; k++) {
@@ -593,40 +579,33 @@
       else if (role === "seed") state.seed = Math.round(clamp(Number(input.value) || 0, LIMITS.seed));
       else if (role === "noise") {
         state.noise = clamp(Number(input.value), LIMITS.noise);
-        state.points = moons(deckPoints.length, state.noise, state.seed, build.input_mean, build.input_scale)
-          .map(([x0, x1, y]) => [round(x0), round(x1), y]);
-        setControls();
-        changed();
-        return;
+        state.points = rounded(moons(deckPoints.length, state.noise, state.seed,
+                                     build.input_mean, build.input_scale));
       }
       setControls();
-      if (role === "prior") changed(); else restart();
+      if (role === "prior" || role === "noise") changed(); else restart(); // new data or prior: train on
     });
-
-    /** Run only while on screen: the deck's current slide, or in view in the reading page. */
-    function watch() {
-      const slide = BDL.slideOf(figure);
-      const update = (visible) => {
-        shown = visible;
-        if (shown) go();
-      };
-      if (window.Reveal) {
-        update(Reveal.getCurrentSlide() === slide);
-        BDL.onSlideChange(() => update(Reveal.getCurrentSlide() === slide));
-      } else {
-        new IntersectionObserver((entries) => update(entries[entries.length - 1].isIntersecting)).observe(figure);
-      }
-    }
 
     BDL.keepGestures(svg);
     controls.hidden = false;
     controls.querySelectorAll("[data-role='class']").forEach((input) => { input.name = `${prefix}-add`; });
     setControls();
     restart(true);
-    watch();
+
+    // Run only while on screen: the deck's current slide, or in view in the reading page.
+    const onScreen = (visible) => {
+      shown = visible;
+      if (shown) go();
+    };
+    if (window.Reveal) {
+      const slide = BDL.slideOf(figure);
+      onScreen(Reveal.getCurrentSlide() === slide);
+      BDL.onSlideChange(() => onScreen(Reveal.getCurrentSlide() === slide));
+    } else {
+      new IntersectionObserver((entries) => onScreen(entries[entries.length - 1].isIntersecting)).observe(figure);
+    }
   }
 
   BDL.each("playground", start);
-  window.BDL.playground = { network, initial, loss, accuracy, ggn, eigenvalues, laplace, predictive, doubt, moons,
-                            readUrl };
+  window.BDL.playground = { network, loss, laplace, predictive, doubt }; // what the tests check against Python
 })();

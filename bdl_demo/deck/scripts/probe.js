@@ -4,8 +4,7 @@
 (function () {
   "use strict";
 
-  function start(figure, build) {
-    const svg = figure.querySelector("svg");
+  function start(figure, build, svg) {
     // A crosshair, not a dot: it must not look like one more data point.
     const marker = BDL.svgElement("path", { d: "M -12 0 H -4 M 4 0 H 12 M 0 -12 V -4 M 0 4 V 12",
                                             class: "bdl-probe", visibility: "hidden" }, svg);
@@ -34,7 +33,7 @@
     }
 
     function pointAt(event) {
-      const s = BDL.svgPoint(svg, event.clientX, event.clientY);
+      const s = BDL.svgPoint(svg, event);
       const d = BDL.fromSvg(build.transform, s.x, s.y);
       const inside = d.x >= build.xs[0] && d.x <= build.xs[nx - 1] && d.y >= build.ys[0] && d.y <= build.ys[ny - 1];
       if (inside) show([nearest(build.xs, d.x), nearest(build.ys, d.y)]); else hide();
@@ -58,15 +57,13 @@
 
   /** The panel: where, the MAP's p, and the histogram of p over the draws with the MAP marked. */
   function describe(build, k, x, y) {
-    const counts = build.counts[k];
-    const bins = counts.length, width = 240, height = 64, most = Math.max(...counts) || 1;
-    const bar = width / bins;
+    const counts = build.counts[k], width = 240, height = 64, most = Math.max(...counts) || 1;
+    const bar = width / counts.length;
     const bars = counts.map((c, b) => {
       const h = (c / most) * (height - 6);
       return `<rect x="${(b * bar + 1).toFixed(1)}" y="${(height - h).toFixed(1)}" width="${(bar - 2).toFixed(1)}" height="${h.toFixed(1)}" class="bar"/>`;
     }).join("");
-    const map = (build.map[k] * width).toFixed(1);
-    const name = build.classes[1];
+    const map = (build.map[k] * width).toFixed(1), name = build.classes[1];
     return `at (${BDL.number(x)}, ${BDL.number(y)}): p(${name}) over ${build.draws} posterior draws, ` +
       `mean <b>${BDL.number(build.mean[k])}</b>; the MAP says <b>${BDL.number(build.map[k])}</b>` +
       `<svg class="histogram" width="${width}" height="${height + 14}" viewBox="0 0 ${width} ${height + 14}" aria-hidden="true">` +
