@@ -19,12 +19,9 @@ from bdl_demo.model.exact import BAND, band_sd
 from bdl_demo.model.fit import FittedModel
 
 SWEEP_SIZE = (12.0, 4.3)  # the τ sweep leaves room on its slide for two lines of words
-LABELS = {"map": "MAP", "posterior": "posterior", "advi": "mean-field ADVI", "dropout": "MC dropout",
-          "ensemble": "deep ensemble"}
 NEAR_FAR_COLORS = ("#9e9e9e", "#e65100", "#6a1b9a")  # test inputs in grey, then each unfamiliar set
-METHOD_NAMES = {"nuts": "NUTS", "laplace": "Laplace", "advi": "mean-field ADVI", "dropout": "MC dropout",
-                "ensemble": "deep ensemble"}
-
+METHOD_NAMES = {"map": "MAP", "posterior": "posterior", "nuts": "NUTS", "laplace": "Laplace",
+                "advi": "mean-field ADVI", "dropout": "MC dropout", "ensemble": "deep ensemble"}
 
 LOSS_POINTS = 300  # points of a smoothed loss curve drawn in one panel, about one per pixel
 MIN_BIN = 10  # a reliability bin holds at least this many examples: fewer are merged with the next
@@ -48,7 +45,7 @@ def reliability(model: FittedModel):
         color = palette.METHOD_COLORS[name]
         ax.plot([b["confidence"] for b in bins], [b["accuracy"] for b in bins], marker=marker, linestyle=line,
                 color=color, markersize=8, linewidth=2, gid=f"reliability-{name}", zorder=3 if name == "map" else 2,
-                label=f"{LABELS[name]}: ECE {metrics[name]['ece']:.3f}",
+                label=f"{METHOD_NAMES[name]}: ECE {metrics[name]['ece']:.3f}",
                 markerfacecolor="white" if name == "map" else color)
         counts.bar([b["confidence"] + (k - (len(shown) - 1) / 2) * width for b in bins], [b["count"] for b in bins],
                    width, color=color, gid=f"counts-{name}")
@@ -62,8 +59,8 @@ def reliability(model: FittedModel):
                   labelspacing=0.2)
     alt = (f"Reliability diagram of the {model.id} model on held-out data: accuracy against confidence, "
            f"each point a bin of at least {MIN_BIN} examples, with the number of examples per bin below; " +
-           "; ".join(f"{LABELS[n]} expected calibration error {metrics[n]['ece']:.3f} in {len(merged[n])} bins"
-                     for n in shown) + "; the diagonal is perfect calibration.")
+           "; ".join(f"{METHOD_NAMES[n]} expected calibration error {metrics[n]['ece']:.3f} in "
+                     f"{len(merged[n])} bins" for n in shown) + "; the diagonal is perfect calibration.")
     return figure, alt
 
 

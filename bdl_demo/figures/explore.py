@@ -11,7 +11,6 @@ import numpy as np
 
 from bdl_demo import palette
 from bdl_demo.figures import interaction, style
-from bdl_demo.figures.drawing import Drawing
 from bdl_demo.figures.fitted import _ellipse
 from bdl_demo.model.exact import BAND, band_sd, linear_posterior
 from bdl_demo.model.fit import FittedModel
@@ -89,4 +88,4 @@ def explore_view(model: FittedModel):
     alt = (f"The exact posterior of the linear model from its {len(y)} points: the band of 94 % of its "
            f"lines and its mean line over the data; beside it the 1- and 2-sd ellipses of slope and "
            f"intercept (mean {mean[0]:.2f}, {mean[1]:.2f}) and the true line's values.")
-    return Drawing(figure, alt, explore)
+    return figure, alt, explore

@@ -11,7 +11,6 @@ from matplotlib.lines import Line2D
 
 from bdl_demo import palette
 from bdl_demo.figures import common, interaction, style
-from bdl_demo.figures.drawing import Drawing
 from bdl_demo.model.evaluation import MAP_DRAWS, grid_over
 from bdl_demo.model.exact import linear_posterior
 from bdl_demo.model.fit import FittedModel
@@ -62,7 +61,7 @@ def _line_fit(model: FittedModel, estimate: str):
     ax.legend(loc="upper left", frameon=False)
     # The player steps through the lines drawn faintly.
     player = interaction.line_player(ax, xs, rows, straight=not model.net.hidden) if estimate != "point" else None
-    return Drawing(figure, _line_alt(model, estimate, mu_draws), player)
+    return figure, _line_alt(model, estimate, mu_draws), player
 
 
 def _line_draws(model: FittedModel):
@@ -137,10 +136,10 @@ def parameters_view(model: FittedModel, estimate: str = "point"):
     if estimate == "point":
         return figure, alt
     pickable = draws[:LINKED_DRAWS]  # the draws a pointer can pick, each one line in the corner
-    return Drawing(figure, alt, {"kind": "lines", "plane": interaction.svg_transform(ax),
-                                 "inset": interaction.svg_transform(inset), "x": list(inset.get_xlim()),
-                                 "draws": [[round(float(w), 6), round(float(b), 6)] for w, b in pickable],
-                                 "spread": [float(v) for v in np.sqrt(np.diag(covariance))]})
+    return figure, alt, {"kind": "lines", "plane": interaction.svg_transform(ax),
+                         "inset": interaction.svg_transform(inset), "x": list(inset.get_xlim()),
+                         "draws": [[round(float(w), 6), round(float(b), 6)] for w, b in pickable],
+                         "spread": [float(v) for v in np.sqrt(np.diag(covariance))]}
 
 
 def _lines_of_draws(figure, ax, model: FittedModel, draws, mean, covariance):
@@ -215,7 +214,7 @@ def _class_map(model: FittedModel, estimate: str):
     ax.contour(xs, ys, p1, levels=[0.5], colors=[palette.BOUNDARY_COLOR], linewidths=3)
     _finish_map(ax, model, title)
     figure.colorbar(image, cax=cax).set_label(f"p({model.data.class_names[1]})")
-    return Drawing(figure, _map_alt(model, estimate), player)
+    return figure, _map_alt(model, estimate), player
 
 
 def uncertainty_map(model: FittedModel):
@@ -238,7 +237,7 @@ def uncertainty_map(model: FittedModel):
            f"deviation across {min(MAP_DRAWS, model.fit.n_draws)} posterior draws of the probability "
            f"of {model.data.class_names[1]}, near 0 far inside each class and up to {high:.2f} along "
            f"the decision boundary and away from the data; the dashed line is the posterior-mean boundary.")
-    return Drawing(figure, alt, probe)
+    return figure, alt, probe
 
 
 def _map_figure():

@@ -1,11 +1,10 @@
 """Train it yourself: the deep net's MAP probability map beside the mutual information of its
 linearised Laplace posterior, on a plane with room around the data for the audience's points.
 
-Drawn here for the build's own fit; in the deck lib/bdl/playground.js trains a net in the page on
-whatever points the audience leaves, and redraws both maps in the same SVG coordinates with the
-same mathematics (bdl_demo.model.laplace: the GGN, τ by the evidence, the linearised predictive,
-its probability and mutual information by quadrature). The figure carries what the
-page needs: the build's data, seed, architecture, prior and MAP.
+Drawn here for the build's own fit; in the deck, deck/scripts/playground.js trains a net in the page on
+the audience's points and redraws both maps in the same SVG coordinates with the same mathematics
+(bdl_demo.model.laplace: the GGN, τ by the evidence, the linearised predictive, its probability and
+mutual information by quadrature), from the build's data, seed, architecture, prior and MAP.
 """
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ import numpy as np
 
 from bdl_demo import palette
 from bdl_demo.figures import interaction, style
-from bdl_demo.figures.drawing import Drawing
 from bdl_demo.model.fit import FittedModel
 from bdl_demo.model.laplace import Laplace, bernoulli_doubt, class_one_logit, flatten, quadrature
 from bdl_demo.model.network import ACTIVATIONS
@@ -96,5 +94,5 @@ def playground_view(model: FittedModel):
            f"probability of {data.class_names[1]} from its MAP network, and the mutual information of "
            f"its linearised Laplace posterior (τ = {tau:.3g}, chosen by the evidence), dark where "
            f"the posterior's networks disagree, up to {top:.2f}.")
-    return Drawing(figure, alt, playground)
+    return figure, alt, playground
 

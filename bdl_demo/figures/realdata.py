@@ -42,7 +42,9 @@ def layer_weights(model: FittedModel, layer: int):
         figure.colorbar(image, cax=cax)
         ax.set_title(f"{title}  ({n_in}×{n_out})", loc="left", fontsize=style.MEDIUM)
         ax.set(xlabel=f"unit of layer {layer}", ylabel=rows_are)
-        _integer_ticks(ax, n_in, n_out)
+        for axis, n in ((ax.yaxis, n_in), (ax.xaxis, n_out)):  # 1-based ticks at round, evenly spaced units
+            ticks = round_ticks(n)
+            axis.set_ticks([t - 1 for t in ticks], labels=[str(t) for t in ticks])
     pinned = float((np.abs(mean) > 2 * sd).mean())
     alt = (f"Posterior of the {n_in}×{n_out} weights of layer {layer} of the {model.id} model: "
            f"means between {mean.min():.2f} and {mean.max():.2f} (red positive, blue negative) "
@@ -135,13 +137,6 @@ def examples(model: FittedModel):
     alt = (f"The average of each of the {data.n_classes} classes over the {data.n_inputs} standardised "
            f"features of the {model.id} data (red above the overall mean, blue below).")
     return figure, alt
-
-
-def _integer_ticks(ax, n_rows: int, n_cols: int):
-    """1-based tick labels at round, evenly spaced units on each axis of a heatmap."""
-    for axis, n in ((ax.yaxis, n_rows), (ax.xaxis, n_cols)):
-        ticks = round_ticks(n)
-        axis.set_ticks([t - 1 for t in ticks], labels=[str(t) for t in ticks])
 
 
 ROUND_STEPS = (5, 10, 16, 20, 25, 50, 100, 200, 250, 500, 1000)  # 16: two rows of an 8×8 image

@@ -1,13 +1,10 @@
-"""Which figure an id names, what it depends on, and drawing only those whose inputs changed.
+"""Which figure an id names, what draws it and what it depends on.
 
-A figure id reads `<model>-<view>[-<variant>]` (e.g. `deepnet-matrix-posterior`,
-`digits-weights-layer2`); for figures of no model, `basics-<view>`; for one figure comparing every
-model it applies to, `all-<view>` (e.g. `all-loss`). The deck asks for figures
-by id; `resolve` turns an id into what draws it, or says why the build cannot make it. Nobody
-keeps a list of figures: the set is whatever the slides ask for.
-
-A spec names the module and function that draw it, so a figure's cache key can be computed from
-source files without importing them: an unchanged build never imports matplotlib.
+A figure id reads `<model>-<view>[-<variant>]` (e.g. `deepnet-matrix-posterior`, `digits-weights-layer2`);
+`basics-<view>` for figures of no model; `all-<view>` (e.g. `all-loss`) for one comparing every model it
+applies to. `resolve` turns an id into its spec, or says why the build cannot make it; nobody keeps a list
+of figures: the set is whatever the slides ask for. A spec names the module and function that draw it, so
+a figure's cache key hashes source files without importing them: an unchanged build never imports matplotlib.
 """
 from __future__ import annotations
 
@@ -23,8 +20,7 @@ SHARED = "basics"  # the id prefix of figures that belong to no model
 EVERY = "all"  # the id prefix of figures that put several models side by side
 # Modules every figure's pixels depend on, besides its own module.
 SHARED_MODULES = ("bdl_demo.palette", "bdl_demo.numbers", "bdl_demo.model.network", "bdl_demo.model.evaluation",
-                  "bdl_demo.model.predictive",
-                  f"{PACKAGE}.style", f"{PACKAGE}.common", f"{PACKAGE}.interaction", f"{PACKAGE}.drawing")
+                  "bdl_demo.model.predictive", f"{PACKAGE}.style", f"{PACKAGE}.common", f"{PACKAGE}.interaction")
 ESTIMATES = ("point", "posterior")
 
 
@@ -130,10 +126,8 @@ def model_of(figure_id: str) -> str:
 
 
 def resolve(figure_id: str, models: dict[str, FittedModel], deck: dict | None = None) -> FigureSpec:
-    """What draws the figure `figure_id`; FigureError saying why if no figure of that id can be made.
-
-    `deck` holds the [deck] settings, which some of the basics show (the QR code shows the url).
-    """
+    """What draws the figure `figure_id`, or FigureError saying why it cannot be made; `deck` holds
+    the [deck] settings some of the basics show (the QR code shows the url)."""
     owner, rest = model_of(figure_id), figure_id.partition("-")[2]
     if owner == EVERY and rest in ACROSS:
         view, drawn_by = ACROSS[rest]
@@ -167,8 +161,8 @@ def resolve(figure_id: str, models: dict[str, FittedModel], deck: dict | None = 
 
 
 class Rendered(NamedTuple):
-    """A figure as the build keeps it: SVG, metadata (alt text, size on the slide in px, its smallest
-    text in pt) and interaction data (None for a figure that does not respond)."""
+    """A figure as the build keeps it: SVG, metadata (alt text, size on the slide in px, smallest
+    text in pt) and what the deck's scripts need to make it respond (None if it does not)."""
 
     svg: bytes
     meta: dict
@@ -176,17 +170,17 @@ class Rendered(NamedTuple):
 
 
 def render(spec: FigureSpec, models: dict[str, FittedModel]) -> Rendered:
-    """Draw one figure: its SVG bytes, its metadata (alt text and size on the slide in px), and
-    what the deck's scripts need to make it respond (None for a figure that does not)."""
+    """Draw one figure. Its function returns a matplotlib figure (or SVG bytes made by other means)
+    and its alt text, and, for a figure that responds, its interaction data."""
     from threadpoolctl import threadpool_limits
 
     from bdl_demo.figures import style
-    from bdl_demo.figures.drawing import Drawing
 
     draw = getattr(importlib.import_module(f"{PACKAGE}.{spec.module}"), spec.function)
     # Stacked small matrix products run many times slower with several BLAS threads.
     with threadpool_limits(limits=1, user_api="blas"), style.slide_style():
-        figure, alt, interaction = Drawing(*draw(*arguments(spec, models), **spec.options))
+        figure, alt, *responds = draw(*arguments(spec, models), **spec.options)
+        interaction = responds[0] if responds else None
         if isinstance(figure, bytes):  # SVG made by other means: the QR code, by segno
             return Rendered(figure, {"alt": alt, **svg_size(figure)}, interaction)
         if not interaction:  # a responding figure's coordinates stay as drawn

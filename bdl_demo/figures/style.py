@@ -76,13 +76,9 @@ def inch_axes(figure: Figure):
 
 
 def fit_inside(figure: Figure, margin: float = 0.005) -> None:
-    """Move axes edges in until every axes' labels lie inside the figure.
-
-    Figures are laid out by hand for the bundled data sets; a user's data set brings its own class
-    and feature names, which may be longer and would be cut at the figure's edge. Axes in one row
-    (a matrix and its colour bar) take the same vertical inset, so they stay level. Axes without
-    axis lines (diagrams) are left alone.
-    """
+    """Move axes edges in until their labels lie inside the figure: a user's data set may bring class and
+    feature names longer than the bundled ones the layouts were made for. Axes in one row (a matrix and
+    its colour bar) take the same vertical inset, so they stay level; diagrams (no axis lines) stay."""
     axes = [ax for ax in figure.axes if ax.axison]
     renderer = figure.canvas.get_renderer()
     to_figure = figure.transFigure.inverted()

@@ -25,10 +25,8 @@ def settled(loss: np.ndarray, iterations: int) -> dict:
 
 
 def may_stop(loss: np.ndarray, cap: int) -> bool:
-    """Whether a stochastic optimiser with at most `cap` steps may stop after the steps in `loss`:
-    asked every cap/120 steps from cap/12 on, yes once its mean over the last quarter of the steps
-    moved by less than STOP_CHANGE from the quarter before — stricter than `settled`, so a loss
-    still drifting slowly runs on to the cap."""
+    """Whether a stochastic optimiser with at most `cap` steps may stop after the steps in `loss` (see
+    CHECKS and STOP_CHANGE): stricter than `settled`, so a loss still drifting slowly runs on to the cap."""
     steps, every = len(loss), max(1, cap // CHECKS)
     if steps < 10 * every or steps % every:
         return False
@@ -49,9 +47,7 @@ class StopWhenSettled:
 
 
 def convergence_problem(fit: Fit) -> str | None:
-    """Why a fit cannot be trusted as it stands, in words, or None: the MAP's optimiser did not
-    converge; NUTS has R̂ above 1.01, divergences or a bulk ESS under 400; ADVI's or the dropout
-    net's loss had not settled; an ensemble member's optimiser did not converge."""
+    """Why a fit cannot be trusted as it stands, in words (each method by its own check), or None."""
     d = fit.diagnostics
     if d.get("map_converged") is False:
         return f"the MAP's optimiser stopped before converging ({d.get('map_iterations')} iterations)"

@@ -166,11 +166,11 @@ def choose_tau_on_held_out(net: Network, X: np.ndarray, y: np.ndarray, seed: int
     """The held-out rule: the smallest τ of SWEEP and above whose linearised predictive's NLL on
     held-out training rows is within TOLERANCE of the MAP's; and the NLL of each τ tried."""
     from bdl_demo.model.bayesian import bayesian_network, random_initvals
-    from bdl_demo.model.map_estimate import find_map
+    from bdl_demo.model.map_estimate import LogPosterior
 
     held = _held_out(y, seed)
-    model = bayesian_network(net, X[~held], y[~held])
-    estimate, _ = find_map(model, net, start=random_initvals(net, seed) if net.hidden else None)
+    objective = LogPosterior(bayesian_network(net, X[~held], y[~held]), net)
+    estimate, _ = objective.find_map(start=random_initvals(net, seed) if net.hidden else None)
     approximation = Laplace.at(net, X[~held], y[~held], estimate)
     limit = (1 + TOLERANCE) * predictive_nll(net, estimate, None, X[held], y[held])
     curve = {}

@@ -53,8 +53,3 @@ class LogPosterior:
         estimate = self.arrays(result.x)
         return ({m.name: estimate[m.name] for m in self.net.matrices()},
                 {"map_converged": bool(result.success), "map_iterations": int(result.nit), "map_loss": losses})
-
-
-def find_map(model, net: Network, start: dict[str, np.ndarray] | None = None) -> tuple[dict[str, np.ndarray], dict]:
-    """The MAP of the model from `start` (or the prior's mean): see LogPosterior.find_map."""
-    return LogPosterior(model, net).find_map(start)

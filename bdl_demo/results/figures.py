@@ -26,9 +26,8 @@ SVG_START = (b"<?xml", b"<svg")
 
 @dataclass
 class Figures:
-    """The figures drawn for the slides: each one's entry in the report (file, alt text, size,
-    key, whether it came from the cache), and, apart, what the deck's scripts need for those that
-    respond."""
+    """The figures drawn for the slides: each one's entry in the report (file, alt text, size, key,
+    whether cached), and, apart, what the deck's scripts need for those that respond."""
 
     manifest: dict[str, dict] = field(default_factory=dict)
     interactions: dict[str, dict] = field(default_factory=dict)
@@ -47,11 +46,8 @@ def figure_key(spec: FigureSpec, models: dict[str, FittedModel]) -> str:
 def draw_figures(figure_ids: list[str], models: dict[str, FittedModel], images: Path, cache: Cache, *,
                  force: bool = False, others: set[str] = frozenset(), deck: dict | None = None,
                  log: Callable[[str], None] = print) -> Figures:
-    """Draw every figure asked for into `images`.
-
-    `others` are models of deck.toml this build leaves out (--only): their figures stay. `deck`
-    holds the [deck] settings some figures show (the QR code).
-    """
+    """Draw every figure asked for into `images`. `others` are models of deck.toml this build leaves
+    out (--only): their figures stay. `deck` holds the [deck] settings some figures show (the QR code)."""
     check_figure_names(images, [f"{figure_id}.svg" for figure_id in figure_ids])
     images.mkdir(parents=True, exist_ok=True)
     specs = [resolve(figure_id, models, deck) for figure_id in figure_ids]
@@ -83,17 +79,16 @@ def _from_cache(key: str, cache: Cache, log):
     """A figure's SVG, meta and interaction data from the cache, and the seconds it took; or None."""
     started = time.perf_counter()
     entry = cache.read("figures", key)
-    if entry is not None and not entry.payload.startswith(SVG_START):
-        log(f"warning: damaged cache entry figures/{key}: making it again")
-        return None
     if entry is None:
+        return None
+    if not entry.payload.startswith(SVG_START):
+        log(f"warning: damaged cache entry figures/{key}: making it again")
         return None
     interaction = None
     if entry.meta.get("interactive"):
-        stored = cache.read("interactions", key)
-        if stored is None:  # the figure without its data is made again
+        interaction = cache.load("interactions", key, json.loads)
+        if interaction is None:  # the figure without its data is made again
             return None
-        interaction = json.loads(stored.payload)
     return (entry.payload, entry.meta, interaction), time.perf_counter() - started
 
 
@@ -110,11 +105,8 @@ def _render_all(specs: list[FigureSpec], models: dict[str, FittedModel]):
 
 
 def remove_stale(images: Path, written: dict[str, list[str]], others: set[str], log) -> None:
-    """Delete figure files an earlier build wrote that this one no longer draws.
-
-    Only files in the folder's record of what the build wrote are candidates, and not those of
-    `others`, models this build leaves out; any other file in the folder is the user's and stays.
-    """
+    """Delete figure files an earlier build wrote that this one no longer draws: only those in the
+    folder's record, not those of `others` (models this build leaves out); any other file is the user's."""
     before = figures_written_before(images)
     kept = dict(written)
     for name, owners in before.items():

@@ -107,12 +107,7 @@ def _work(job: Job) -> int:
 
 def _cached_fit(job: Job, cache: Cache, log) -> Fit | None:
     started = time.perf_counter()
-    entry = cache.read("fits", job.key)
-    try:
-        fit = Fit.from_bytes(entry.payload) if entry else None
-    except (ValueError, KeyError, OSError):
-        log(f"warning: unreadable cache entry fits/{job.key}: fitting again")
-        return None
+    fit = cache.load("fits", job.key, Fit.from_bytes)
     if fit is not None:
         log(f"fit {job.name}: cached ({time.perf_counter() - started:.2f} s)")
     return fit
