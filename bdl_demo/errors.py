@@ -2,8 +2,6 @@
 
 
 class UserError(Exception):
-    """Bad input or a missing tool; the message is one line that names the problem and the fix.
-
-    Each stage subclasses it (SettingsError, DataError, DeckError, …), so the command line
-    catches them all in one place without importing every stage at start-up.
-    """
+    """Bad input or a missing tool; the message is one line that names the problem and the fix. Each
+    stage subclasses it (SettingsError, DeckError, …): the command line catches them all in one place
+    without importing every stage at start-up."""

@@ -21,9 +21,8 @@ class InputError(UserError):
 
 
 def read_input(path: Path, what: str, fix: str) -> bytes:
-    """The bytes of `path`, an input such as "settings file" or "template": it must be a regular
-    file of at most MAX_INPUT_BYTES (a device or a pipe would be read forever). `fix` is the advice
-    the one-line error ends with."""
+    """The bytes of `path`, an input such as "settings file" or "template", refused as check_input
+    says; `fix` is the advice the one-line error ends with."""
     check_input(path, what, fix)
     try:
         with open(path, "rb") as file:

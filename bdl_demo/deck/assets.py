@@ -1,10 +1,9 @@
 """reveal.js and KaTeX, installed by npm at the versions package.json pins, copied into the deck.
 
 package.json and package-lock.json ship inside this package, so an installed bdl_demo finds its
-pins wherever it runs; npm installs them once per user, in a folder of their own (ASSETS_HOME),
-shared by every project. Only the files the deck loads are copied, under lib/<package>/ with their
-own relative layout, so the math plugin finds KaTeX at lib/katex/dist/… and nothing is fetched
-from a CDN.
+pins wherever it runs; npm installs them once per user (assets_home()), for every project. Only
+the files the deck loads are copied, under lib/<package>/ in their own layout, so the math plugin
+finds KaTeX at lib/katex/dist/… and nothing is fetched from a CDN.
 """
 from __future__ import annotations
 

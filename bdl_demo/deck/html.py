@@ -142,10 +142,7 @@ class SlideRenderer:
 
     def _laid_out(self, block: Block) -> list:
         """The block's tokens; twins become two columns, or take one place if their figures are wide.
-
-        The slide's own tokens are left as they are (the notebook reads them too): changed
-        tokens are copies.
-        """
+        Changed tokens are copies: the notebook reads the slide's own too."""
         if block.layout != "twins":
             return block.tokens
         tokens = list(block.tokens)

@@ -1,13 +1,12 @@
 """Figures that respond: the build's SVG made ready to go inline in a page, each part that shows
 a parameter marked with it.
 
-matplotlib writes an artist's gid as an id (`edge-W1-0-3`, `cell-b2-1`, …: the figure modules name
-the parameter with figures.common.parameter_id); here every such id becomes
-`data-param="W1[0,3]" data-array="W1"`, so hovering or focusing any part that shows a parameter can
-light up every other part that shows the same one, and the scripts never parse a name. The other
-ids get a prefix, as one page may show the same figure twice. The result goes in lib/bdl/data.js,
-which the deck and the reading view share; each page holds the static <img>, which
-lib/bdl/common.js replaces, so with JavaScript off the static figure is what shows.
+matplotlib writes an artist's gid as an id (`edge-W1-0-3`, `cell-b2-1`, …, named by
+figures.common.parameter_id); each becomes `data-param="W1[0,3]" data-array="W1"`, so hovering or
+focusing any part that shows a parameter lights up every other part showing the same one, and the
+scripts never parse a name. Other ids get a prefix, as a page may show a figure twice. The result
+goes in lib/bdl/data.js, shared by the deck and the reading view; each page holds the static <img>,
+which lib/bdl/common.js replaces, so with JavaScript off the static figure shows.
 """
 from __future__ import annotations
 
@@ -49,10 +48,8 @@ def inline_svg(svg: bytes, prefix: str, alt: str, size: tuple[int, int] | None =
 
 def interactive_data(figure_ids: list[str], manifest: dict[str, dict], interactions: dict[str, dict],
                      parameters: dict[str, dict], images_dir: Path) -> bytes:
-    """lib/bdl/data.js: each interactive figure's SVG (its ids to be prefixed per copy by the
-    script, PREFIX) and what its scripts need, and the summaries of the parameters of every model
-    it shows — one file that the deck and the reading view share, each figure once however often
-    it is shown."""
+    """lib/bdl/data.js: each interactive figure's SVG, once however often it is shown (its ids to be
+    prefixed per copy by the script, PREFIX), what its scripts need, and its models' parameters."""
     figures = {}
     for figure_id in dict.fromkeys(figure_ids):
         entry = manifest[figure_id]

@@ -20,14 +20,12 @@ MODULES = ("bdl_demo.deck.parameters", "bdl_demo.figures.common", "bdl_demo.figu
 
 def parameter_data(models: dict[str, FittedModel], cache: Cache) -> dict[str, dict]:
     """The summaries of each model's parameters, by model id."""
-    return {model.id: _cached(model, cache) for model in models.values()}
-
-
-def _cached(model: FittedModel, cache: Cache) -> dict:
-    key = key_of("parameters", model.fit.key, model.prior_net.weight_sd, model.prior_net.bias_sd,
-                 module_hashes(*MODULES))
-    data, _ = cache.fetch("parameters", key, lambda: parameter_summaries(model),
-                          encode=lambda value: json.dumps(value, separators=(",", ":")).encode(), decode=json.loads)
+    data = {}
+    for model in models.values():
+        key = key_of("parameters", model.fit.key, model.prior_net.weight_sd, model.prior_net.bias_sd,
+                     module_hashes(*MODULES))
+        data[model.id], _ = cache.fetch("parameters", key, lambda: parameter_summaries(model), decode=json.loads,
+                                        encode=lambda value: json.dumps(value, separators=(",", ":")).encode())
     return data
 
 

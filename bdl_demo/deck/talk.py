@@ -146,12 +146,8 @@ def environment(templates: Path, read: set[Path] | None = None, autoescape: bool
                 compiled: Path | None = None) -> jinja2.Environment:
     """Jinja for Markdown (no HTML escaping: markdown-it leaves raw HTML as text) or, with
     `autoescape`, for the HTML pages; undefined names are errors, blocks leave no blank lines.
-
-    `compiled` is a folder where Jinja keeps templates compiled, so an unchanged one is not
-    compiled again by the next build. Compiled code carries its escaping and this module's
-    preprocessing, so each kind of environment keeps its own, per version of this module: a page
-    compiled without escaping can never be loaded as a page.
-    """
+    `compiled` keeps compiled templates for the next build, a folder per kind and version of this
+    module: compiled code carries its escaping, and a page compiled without it must never be loaded."""
     if compiled:
         compiled = Path(compiled) / f"{'html' if autoescape else 'markdown'}-{_THIS_MODULE}"
         compiled.mkdir(parents=True, exist_ok=True)

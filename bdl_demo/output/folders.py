@@ -29,15 +29,15 @@ class OutputError(UserError):
 
 def check_deck_folder(out: Path, project: Path) -> Path:
     """The deck folder, resolved, if the build may replace it; else OutputError naming why."""
-    return _check_folder(out, project, "--out", "the deck", _is_our_deck)
+    return _check_folder(out, project, "--out", "the deck", DECK_MARKER)
 
 
 def check_images_folder(images: Path, project: Path) -> Path:
     """The images folder, resolved, if figures may be written into it; else OutputError."""
-    return _check_folder(images, project, "--images", "the figures", _is_our_images)
+    return _check_folder(images, project, "--images", "the figures", IMAGES_MANIFEST)
 
 
-def _check_folder(path: Path, project: Path, flag: str, what: str, is_ours) -> Path:
+def _check_folder(path: Path, project: Path, flag: str, what: str, proof: str) -> Path:
     path = resolved(path, flag)
     _not_precious(path, project, flag)
     if path.exists() and not path.is_dir():
@@ -45,9 +45,14 @@ def _check_folder(path: Path, project: Path, flag: str, what: str, is_ours) -> P
     above = next(parent for parent in path.parents if parent.exists())
     if not above.is_dir():
         raise OutputError(f"{flag} {path} is inside {above}, which is a file: pass a folder for {what}")
-    if path.is_dir() and not is_ours(path):
+    try:
+        entries = sorted(os.listdir(path)) if path.is_dir() else []
+    except OSError as error:
+        raise OutputError(f"cannot read {path}: {error.strerror}") from None
+    if entries and proof not in entries:  # empty, or holding the build's own file: nothing else is proof
+        more = f" and {len(entries) - 3} more" if len(entries) > 3 else ""
         raise OutputError(f"{flag} {path} is a folder bdl_demo did not make and it is not empty "
-                          f"({_some_entries(path)}): pass a new or empty folder")
+                          f"(it holds {', '.join(entries[:3])}{more}): pass a new or empty folder")
     return path
 
 
@@ -61,38 +66,10 @@ def _not_precious(path: Path, project: Path, flag: str) -> None:
                           f"e.g. {project / 'slides'}")
 
 
-def _is_our_deck(folder: Path) -> bool:
-    """Empty, or marked as a deck by the build that made it: nothing else counts as proof."""
-    entries = _entries(folder)
-    return not entries or DECK_MARKER in entries
-
-
-def _is_our_images(folder: Path) -> bool:
-    """Empty, or holding the build's record of the figures it wrote there."""
-    entries = _entries(folder)
-    return not entries or IMAGES_MANIFEST in entries
-
-
-def _entries(folder: Path) -> set[str]:
-    try:
-        return set(os.listdir(folder))
-    except OSError as error:
-        raise OutputError(f"cannot read {folder}: {error.strerror}") from None
-
-
-def _some_entries(folder: Path) -> str:
-    names = sorted(_entries(folder))
-    shown = ", ".join(names[:3])
-    return f"it holds {shown}{f' and {len(names) - 3} more' if len(names) > 3 else ''}"
-
-
 @contextmanager
 def staged_deck(out: Path):
-    """Yield an empty folder beside `out`; on success it replaces `out`, on failure it is removed.
-
-    `out` must have passed check_deck_folder. The new deck gets the marker first, so a later
-    build knows the folder as its own.
-    """
+    """Yield an empty folder beside `out` (checked by check_deck_folder), marked at once as a deck
+    of the build's; on success it replaces `out`, on failure it is removed."""
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         remove_dead_staging(out)

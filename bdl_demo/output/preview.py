@@ -200,9 +200,12 @@ class _Handler(SimpleHTTPRequestHandler):
     def do_GET(self) -> None:
         if self._refused():
             return
-        if self.path.split("?", 1)[0] == EVENTS_PATH:
-            return self._events()
-        super().do_GET()
+        if self.path.split("?", 1)[0] != EVENTS_PATH:
+            return super().do_GET()
+        self.send_response(200)  # a tab's stream of reload events
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        self.server.stream_events(self.wfile.write, self._client_gone)
 
     def do_HEAD(self) -> None:
         if not self._refused():
@@ -213,11 +216,9 @@ class _Handler(SimpleHTTPRequestHandler):
         super().end_headers()
 
     def _refused(self) -> bool:
-        """Answer 403 to a request for another host and 414 to an impossible path; True if so.
-
-        A page of another site that rebinds its own name to 127.0.0.1 sends its own name as Host,
-        so it is refused and cannot read the deck or report.json.
-        """
+        """Answer 403 to a request for another host and 414 to an impossible path; True if so. A page
+        of a site that rebinds its own name to 127.0.0.1 sends that name as Host, so it is refused and
+        cannot read the deck or report.json."""
         port = self.server.port
         ours = {f"127.0.0.1:{port}", f"localhost:{port}"} | ({"127.0.0.1", "localhost"} if port == 80 else set())
         if (self.headers.get("Host") or "").strip().lower() not in ours:
@@ -238,12 +239,6 @@ class _Handler(SimpleHTTPRequestHandler):
             return io.BytesIO(data) if data else None
         self.wfile.write(data)
 
-    def _events(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        self.server.stream_events(self.wfile.write, self._client_gone)
-
     def _client_gone(self) -> bool:
         """Whether the client has closed its end (its socket reads as end-of-file)."""
         try:
@@ -259,14 +254,10 @@ class _Handler(SimpleHTTPRequestHandler):
 # --- watching ----------------------------------------------------------------------------------
 
 def changes_to(files: Callable[[], list[Path]], stop: threading.Event, watching: Callable[[], None] = lambda: None):
-    """Yield the files changed, each time some of `files()` are saved, until `stop` is set;
-    `watching()` is called once the operating system is watching them (a save before that would
-    go unseen).
-
-    The operating system reports the events (watchfiles, inotify on Linux) for the folders that
-    hold the files, not recursively; anything else in them — editor backups, swap files, the
-    deck itself — is ignored. `files()` is asked again after each batch: a rebuild may read others.
-    """
+    """Yield the files changed each time some of `files()` are saved, until `stop` is set; call
+    `watching()` once the OS watches them (a save before that would go unseen). The OS (watchfiles:
+    inotify) watches their folders, not recursively, and ignores the rest of them (editor backups,
+    the deck); `files()` is asked again after each batch, as a rebuild may read others."""
     from watchfiles import watch
 
     while not stop.is_set():
@@ -292,10 +283,9 @@ def changes_to(files: Callable[[], list[Path]], stop: threading.Event, watching:
 def serve(rebuild: Callable[[], None], deck_dir: Path, watch: Callable[[], list[Path]], *, port: int = 8000,
           log: Callable[[str], None] = print, ready: threading.Event | None = None,
           stop: threading.Event | None = None) -> None:
-    """Serve deck_dir on 127.0.0.1:port; when one of the files `watch()` lists changes, call
-    rebuild() and, if it succeeds, tell open tabs to reload (if it raises, log the error and keep
-    the last good deck). Blocks until Ctrl-C (KeyboardInterrupt) or `stop` is set. Raises
-    ServeError if the port is taken."""
+    """Serve deck_dir on 127.0.0.1:port; when a file `watch()` lists changes, rebuild() and reload the
+    open tabs (if it raises, log it and keep the last good deck). Blocks until Ctrl-C
+    (KeyboardInterrupt) or `stop` is set; ServeError if the port is taken."""
     stop = stop or threading.Event()
     with PreviewServer(deck_dir, port).start() as server:
         log(f"serving {deck_dir} at {server.url} (Ctrl-C to stop)")
@@ -341,10 +331,9 @@ def _short(path: Path) -> str:
 
 
 class WarmRebuild:
-    """rebuild() for the preview: `python -m MODULE ARGS…` (MODULE bdl_demo: the build) run by a
-    process started ahead, which has Python up and the build's libraries imported by the time a
-    file is saved (see warm.py); the next one starts as soon as a rebuild ends. Raises
-    RebuildError when the build fails."""
+    """rebuild() for the preview: `python -m MODULE ARGS…` run by a process started ahead, with the
+    build's libraries imported by the time a file is saved (see warm.py), the next one started as
+    soon as a rebuild ends. RebuildError when the build fails."""
 
     def __init__(self, args: list[str], module: str = "bdl_demo"):
         self.command = [sys.executable, "-m", "bdl_demo.output.warm", module, *args]

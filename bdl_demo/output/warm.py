@@ -2,12 +2,11 @@
 
     python -m bdl_demo.output.warm MODULE ARGS…
 
-Python starts and imports what a build uses while the user is still editing; the process then
-waits for a line "go" on its standard input and runs `python -m MODULE ARGS…` (MODULE is
-bdl_demo: the build). Before it does, it forgets
-bdl_demo's own modules, so the build imports them afresh and an edit to the project's code still
-applies; the libraries (NumPy, Jinja2, markdown-it, Pygments with its lexer compiled) stay
-loaded. End of input instead of "go" — the preview stopped — exits quietly.
+Python starts and imports what a build uses while the user is still editing, then waits for a
+line "go" on its standard input and runs `python -m MODULE ARGS…` (MODULE bdl_demo: the build).
+First it forgets bdl_demo's own modules, so an edit to the project's code still applies; the
+libraries (NumPy, Jinja2, markdown-it, Pygments with its lexer compiled) stay loaded. End of
+input instead of "go" (the preview stopped) exits quietly.
 """
 from __future__ import annotations
 

@@ -52,10 +52,9 @@ class Key:
     data_option: bool = False  # taken only by the data sets that have it (n_samples, noise, …)
 
 
-def key(check: Check, default=dataclasses.MISSING, *, means: str, default_words: str | None = None,
-        data_option: bool = False):
-    """A dataclass field that is a key of deck.toml."""
-    return field(default=default, metadata={"key": Key(check, means, default_words, data_option)})
+def key(check: Check, default=dataclasses.MISSING, **about):
+    """A dataclass field that is a key of deck.toml; `about` holds the rest of its Key."""
+    return field(default=default, metadata={"key": Key(check, **about)})
 
 
 def keys_of(section: type) -> dict[str, Key]:
