@@ -346,7 +346,7 @@ def fake_build(tmp_path, monkeypatch, code: str) -> str:
     return "fake_build"
 
 
-def test_warm_rebuild_runs_the_build_with_fresh_project_code_and_raises_on_failure(tmp_path, monkeypatch):
+def test_warm_rebuild_runs_the_build_with_the_project_code_loaded_and_raises_on_failure(tmp_path, monkeypatch):
     seen = tmp_path / "seen.json"
     module = fake_build(tmp_path, monkeypatch, "import json, sys\n"
                         f"open({str(seen)!r}, 'w').write(json.dumps([sys.argv[1:], sorted(sys.modules)]))\n"
@@ -358,7 +358,7 @@ def test_warm_rebuild_runs_the_build_with_fresh_project_code_and_raises_on_failu
         args, modules = json.loads(seen.read_text())
         assert args == ["--out", "x"]
         assert "jinja2" in modules and "numpy" in modules  # the build's libraries are loaded …
-        assert not [name for name in modules if name.startswith("bdl_demo")]  # … the project's code is not
+        assert "bdl_demo.pipeline" in modules  # … and the project's code, unchanged since it was
         seen.unlink()
         rebuild()  # the next process was started when the last one ended
         assert seen.exists()
@@ -370,6 +370,27 @@ def test_warm_rebuild_runs_the_build_with_fresh_project_code_and_raises_on_failu
             failing()
     finally:
         failing.close()
+
+
+def test_an_edit_to_the_project_code_is_seen_by_the_warm_rebuild(tmp_path, monkeypatch):
+    """A saved source file (here only its time moves) tells the waiting process to import the
+    project's code afresh; then the build runs without any of it loaded beforehand."""
+    import os
+
+    from bdl_demo.output import warm
+
+    source = Path(warm.__file__).resolve().parent.parent / "numbers.py"
+    before = source.stat()
+    stamps = warm.source_stamps()
+    try:
+        os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+        assert warm.source_stamps() != stamps
+    finally:
+        os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert warm.source_stamps() == stamps
+    monkeypatch.setattr(sys, "modules", dict(sys.modules))  # forget in a copy, not in this process
+    warm.forget_project_code()
+    assert not [name for name in sys.modules if name.split(".")[0] == "bdl_demo"]
 
 
 def test_a_warm_rebuild_that_is_never_used_exits_without_running(tmp_path, monkeypatch):
