@@ -140,17 +140,21 @@ class Network:
 
     def linearised(self, at: dict[str, np.ndarray], params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
         """The network as a straight line in its parameters around `at`, evaluated at `params`:
-        scores f(x; at) + J(x) (params − at), then the output link.
+        scores f(x; at) + J(x) (params − at), then the output link. `params` may carry a leading
+        draw axis."""
+        step = {m.name: params[m.name] - at[m.name] for m in self.matrices()}
+        scores, moves = self.tangent(at, step, X)
+        return ACTIVATIONS[self.output](scores + moves)
 
-        Forward pass and its tangent side by side: Z is the net at `at`, dZ how each layer's
-        output moves with the step d = params − at. `params` may carry a leading draw axis.
-        """
+    def tangent(self, at: dict[str, np.ndarray], step: dict[str, np.ndarray], X: np.ndarray):
+        """The scores f(x; at) before the output link, and J(x) · step: how they move along a step
+        in the parameters (which may carry a leading axis of steps). Forward pass and its tangent
+        side by side: Z is the net at `at`, dZ how each layer's output moves with the step."""
         Z, dZ = X, np.zeros_like(X)
         for number, layer in enumerate(self.layers, start=1):
             W, b = at[f"W{number}"], at[f"b{number}"]
-            dW, db = params[f"W{number}"] - W, params[f"b{number}"] - b
             scores = Z @ W + b
-            d_scores = dZ @ W + Z @ dW + db[..., None, :]
+            d_scores = dZ @ W + Z @ step[f"W{number}"] + step[f"b{number}"][..., None, :]
             if number < len(self.layers):
                 Z, dZ = ACTIVATIONS[layer.activation](scores), SLOPES[layer.activation](scores) * d_scores
-        return ACTIVATIONS[self.output](scores + d_scores)
+        return scores, d_scores
