@@ -260,6 +260,14 @@ def test_a_value_with_a_line_break_is_shown_escaped_in_its_one_line_error(tmp_pa
     assert "\n" not in str(raised.value) and 'title = "two\\nlines"' in str(raised.value)
 
 
+def test_a_list_value_is_shown_as_the_toml_the_user_wrote(tmp_path):
+    path = tmp_path / "deck.toml"
+    path.write_text(BASE.replace("hidden = [4, 3]", 'hidden = [4, "x", true]', 1))
+    with pytest.raises(SettingsError) as raised:
+        load_settings(path)
+    assert 'hidden = [4, "x", true] is not allowed' in str(raised.value)
+
+
 def test_readmes_tables_of_keys_are_the_schemas():
     """README shows every key as the schema checks it: a change to one is a change to the other."""
     from bdl_demo.settings.schema import markdown_tables

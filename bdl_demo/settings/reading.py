@@ -208,7 +208,10 @@ def _no_unknown_keys(section: dict, allowed: set, name: str, fail) -> None:
 def _show(value) -> str:
     if isinstance(value, dict):
         return "{…}"
-    text = str(value).lower() if isinstance(value, bool) else str(value)
+    if isinstance(value, list):  # as TOML writes it: [8, "x"], not Python's [8, 'x']
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    else:
+        text = str(value).lower() if isinstance(value, bool) else str(value)
     shown = text if len(text) <= 60 else text[:57] + "…"
     if isinstance(value, str) and value not in ("(missing)", "{…}"):
         return json.dumps(shown, ensure_ascii=False)  # quoted, a line break shown as \n
