@@ -83,7 +83,6 @@ def render_talk(templates: Path, *, deck: dict, models: dict[str, FittedModel], 
         latex=partial(equations.equation, colors=COLORS), loss_latex=partial(equations.loss_latex, colors=COLORS),
         update_latex=partial(equations.update_latex, colors=COLORS),
         backprop_latex=partial(equations.backprop_latex, colors=COLORS),
-        n_parameters=lambda net: sum(math.prod(m.shape) for m in net.matrices()),
         n_units=lambda net: sum(net.widths),
         n_weights=lambda net: sum(math.prod(m.shape) for m in net.matrices() if m.kind == "weight"),
         tex_W=rf"{{\color{{{palette.WEIGHT_COLOR}}}{{W}}}}", tex_b=rf"{{\color{{{palette.BIAS_COLOR}}}{{b}}}}")

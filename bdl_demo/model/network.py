@@ -112,6 +112,11 @@ class Network:
         """Units per layer, inputs first: (3, 5, 2) for 3 inputs, one hidden layer of 5, 2 outputs."""
         return (self.n_inputs, *(layer.width for layer in self.layers))
 
+    @property
+    def n_parameters(self) -> int:
+        """How many weights and biases the network has."""
+        return sum(int(np.prod(m.shape)) for m in self.matrices())
+
     def prior_sd(self, name: str) -> float:
         """The sd of the Normal prior on every entry of the parameter array `name` (W2, b1, …)."""
         if name.startswith("b"):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import math
 import multiprocessing
 import os
 import signal
@@ -102,7 +101,7 @@ def plan(model: ModelSettings, data: Dataset, settings: Settings, quality: str) 
 def _work(job: Job) -> int:
     """A fit's size, to start the largest first so that no core is left with one at the end:
     its parameters times its training rows."""
-    return sum(math.prod(m.shape) for m in job.network.matrices()) * len(job.data.y_train)
+    return job.network.n_parameters * len(job.data.y_train)
 
 
 def _cached_fit(job: Job, cache: Cache, log) -> Fit | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import re
 import tomllib
 from collections import Counter
@@ -134,8 +133,7 @@ def _model(model_id: str, section, fail) -> ModelSettings:
     if source.n_classes == 0 and values.get("n_samples", 2) < 2:
         fail(name, "n_samples", values["n_samples"], "at least 2 points")
     model = ModelSettings(id=model_id, **values)
-    net = model.network(source.n_inputs, source.n_classes)  # sized by the data set's known inputs and classes
-    parameters = sum(math.prod(matrix.shape) for matrix in net.matrices())
+    parameters = model.network(source.n_inputs, source.n_classes).n_parameters  # sized by the data set
     if parameters > MAX_PARAMETERS:
         fail(name, "hidden", list(model.hidden), f"smaller layers: this net has {parameters:,} "
              f"weights and biases, the limit is {MAX_PARAMETERS:,}")
