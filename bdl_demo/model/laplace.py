@@ -87,10 +87,6 @@ class Laplace:
         """The exact marginal sd of every parameter: √Σᵢᵢ."""
         return np.sqrt((self.basis**2 / (self.eigenvalues + tau)).sum(axis=1)) * self.scale
 
-    def covariance(self, tau: float) -> np.ndarray:
-        """Σ = (GGN + τ P₀)⁻¹."""
-        return (self.basis / (self.eigenvalues + tau)) @ self.basis.T * np.outer(self.scale, self.scale)
-
     def glm_predictive(self, tau: float, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The linearised network's predictive of the output scores, exactly: the mean f(x; θ*),
         (n, C), and the covariance J Σ Jᵀ of each example's scores, (n, C, C). With Σ = D Dᵀ,
