@@ -64,9 +64,9 @@ def infer(net: Network, data: Dataset, *, method: str, draws: int, tune: int, ch
 
 
 def bayesian_model(net: Network, data: Dataset):
-    """The PyMC model of `net` on the training data, and (`.objective`) its log posterior,
-    compiled when first asked for. Both are kept for the process: a worker that fits several
-    methods of one model — the MAP of Laplace and ADVI, an ensemble's members — compiles it once."""
+    """The PyMC model of `net` on the training data, kept for the process with its compiled log
+    posterior (log_posterior): a worker that fits several methods of one model — the MAP of Laplace
+    and ADVI, an ensemble's members — builds and compiles them once."""
     from bdl_demo.model.bayesian import bayesian_network
 
     key = (repr(net), data.fingerprint())
