@@ -98,21 +98,21 @@ class PreviewServer(ThreadingHTTPServer):
 
     def stop(self) -> None:
         """Close every connection, free the port and join the threads (calling it twice is fine)."""
-        if self._thread is None:
-            return
         with self._news:
             self._closing = True
             self._news.notify_all()
+        if self._thread is not None:  # no new connection is accepted after this
+            self.shutdown()
+            self._thread.join()
+            self._thread = None
+        with self._news:
             connections = list(self._open)
-        self.shutdown()
         for connection in connections:  # no request thread may wait on a silent client
             try:
                 connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-        self.server_close()  # joins the request threads
-        self._thread.join()
-        self._thread = None
+        self.server_close()  # frees the port and joins the request threads
 
     def __exit__(self, *exc) -> None:
         self.stop()
