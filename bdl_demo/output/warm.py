@@ -4,7 +4,7 @@
 
 Python starts and imports what a build uses while the user is still editing, then waits for a
 line "go" on its standard input and runs `python -m MODULE ARGS…` (MODULE bdl_demo: the build).
-If any of bdl_demo's own source files changed since it started importing them, it forgets
+If any of bdl_demo's own files changed since it started importing them, it forgets
 bdl_demo's modules first, so an edit to the project's code applies; for an edit to a template or
 deck.toml the modules stay as loaded. The libraries (NumPy, Jinja2, markdown-it, Pygments with its
 lexer compiled) stay loaded either way. End of input instead of "go" (the preview stopped) exits
@@ -13,19 +13,18 @@ quietly.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import runpy
 import sys
-from pathlib import Path
+
+from bdl_demo.output.record import source_files
 
 PACKAGE = "bdl_demo"
 PRELOAD = ("bdl_demo.cli", "bdl_demo.pipeline")
 
 
 def source_stamps() -> dict[str, int]:
-    """Each of bdl_demo's Python files with its modification time, found without importing it."""
-    folder = Path(importlib.util.find_spec(PACKAGE).origin).parent
-    return {str(path): path.stat().st_mtime_ns for path in sorted(folder.rglob("*.py"))}
+    """Each of bdl_demo's own files (the ones a build records as its code) with its modification time."""
+    return {str(path): path.stat().st_mtime_ns for path in source_files()}
 
 
 def preload() -> dict[str, int] | None:
