@@ -1,6 +1,7 @@
 """The one cache: unchanged keys load, a changed prior refits one model, damage is made again."""
 import dataclasses
 
+import numpy as np
 import pytest
 
 from conftest import model_where
@@ -20,7 +21,7 @@ class Refitted(Exception):
 @pytest.fixture
 def no_fitting(monkeypatch):
     """Make any attempt to fit fail loudly, to prove that results came from the cache."""
-    def refuse(jobs, *args):
+    def refuse(jobs, *args, **options):
         if jobs:
             raise Refitted(jobs[0].model.id)
         return iter(())
@@ -197,6 +198,31 @@ def test_a_setting_only_one_method_reads_refits_only_that_method(settings, fit_c
     for change, method in (({"tau": 3.0}, "laplace"), ({"dropout_rate": 0.3}, "dropout")):
         after = {job.method: job.key for job in fitting.plan(dataclasses.replace(deep, **change), data, settings, "draft")}
         assert {m for m in before if before[m] != after[m]} == ({method} & set(before)), change
+
+
+def test_the_map_is_kept_when_only_the_stochastic_fits_or_the_profile_change(settings, fit_cache):
+    """The MAP reads the net, the prior, the data and the seed: a new Adam step or profile refits
+    ADVI and the rest, never the MAP they start from; a new prior refits it."""
+    deep = next(m for m in settings.models.values() if m.hidden)
+    data = data_set(deep, settings.seed, Cache(fit_cache))
+    keys = lambda model, quality="draft": {job.method: job.key for job in fitting.plan(model, data, settings, quality)}  # noqa: E731
+    before = keys(deep)
+    assert keys(dataclasses.replace(deep, learning_rate=deep.learning_rate / 2))["map"] == before["map"]
+    assert keys(deep, "final")["map"] == before["map"] and keys(deep, "final")["advi"] != before["advi"]
+    assert keys(dataclasses.replace(deep, weight_prior=2 * deep.weight_prior))["map"] != before["map"]
+
+
+def test_the_posterior_and_advi_start_from_one_map_fitted_once(settings, tmp_path, monkeypatch):
+    from bdl_demo.model import inference
+
+    calls = []
+    find = inference._map
+    monkeypatch.setattr(inference, "_map", lambda *args: calls.append(args) or find(*args))
+    linear = next(m for m in settings.models.values() if not m.hidden and m.method == "nuts")
+    fitted = fitted_models(settings, "draft", [linear.id], Cache(tmp_path), workers=1, log=lambda m: None)[linear.id]
+    assert len(calls) == 1 and set(fitted.companions) == {"advi"}
+    for name, value in fitted.fit.map.items():
+        np.testing.assert_array_equal(fitted.companions["advi"].map[name], value)
 
 
 def test_a_laplace_fits_curvature_is_kept_apart_and_made_again_if_lost(settings, draft_models, fit_cache):

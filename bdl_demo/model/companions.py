@@ -37,28 +37,31 @@ def mc_dropout(net: Network, X: np.ndarray, y: np.ndarray, *, rate: float, passe
     import pytensor
     import pytensor.tensor as pt
     from pymc.variational.updates import adam
-    from pytensor.tensor.random.utils import RandomStream
 
     from bdl_demo.model.bayesian import ACTIVATIONS, random_initvals
     from bdl_demo.model.convergence import may_stop, settled
 
     params = {name: pytensor.shared(value, name=name) for name, value in random_initvals(net, seed).items()}
-    stream = RandomStream(seed)
     inputs, targets = pt.matrix("X"), (pt.vector("y") if net.likelihood == "normal" else pt.ivector("y"))
+    keeps = [pt.matrix(f"keep{number}") for number in range(2, len(net.layers) + 1)]  # 1 / (1 − rate) or 0
     Z = inputs
     for number, layer in enumerate(net.layers, start=1):
         if number > 1:  # drop the units of the layer before, rescaling the ones kept
-            Z = Z * stream.bernoulli(1 - rate, size=Z.shape) / (1 - rate)
+            Z = Z * keeps[number - 2]
         scores = Z @ params[f"W{number}"] + params[f"b{number}"]
         Z = ACTIVATIONS[layer.activation](scores) if number < len(net.layers) else scores
     loss = _negative_log_likelihood(net, scores, targets) + sum(
         (params[m.name] ** 2).sum() / (2 * net.prior_sd(m.name) ** 2) for m in net.matrices()) / len(y)
-    step = pytensor.function([inputs, targets], loss, updates=adam(loss, list(params.values()), learning_rate))
+    step = pytensor.function([inputs, targets, *keeps], loss,
+                             updates=adam(loss, list(params.values()), learning_rate))
     rng = np.random.default_rng(seed)
+    batch = batch_size if 0 < batch_size < len(y) else len(y)
     history, steps = np.empty(iterations), 0
     while steps < iterations and not may_stop(history[:steps], iterations):
-        rows = rng.choice(len(y), size=batch_size, replace=False) if 0 < batch_size < len(y) else slice(None)
-        history[steps] = step(X[rows], y[rows])
+        rows = rng.choice(len(y), size=batch, replace=False) if batch < len(y) else slice(None)
+        # the masks are drawn here, not in the graph: PyTensor runs its random ops in Python, a fifth of a step
+        masks = [(rng.random((batch, width)) >= rate) / (1 - rate) for width in net.widths[1:-1]]
+        history[steps] = step(X[rows], y[rows], *masks)
         steps += 1
     history = history[:steps]
     trained = {name: shared.get_value() for name, shared in params.items()}

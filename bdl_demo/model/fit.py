@@ -41,7 +41,7 @@ class Fit:
 
     @property
     def n_draws(self) -> int:
-        return next(iter(self.draws.values())).shape[0]
+        return next(iter(self.draws.values())).shape[0] if self.draws else 0  # a MAP alone has none
 
     def posterior_mean(self) -> dict[str, np.ndarray]:
         """A Laplace posterior is centred on the MAP exactly; any other, the mean of its draws."""

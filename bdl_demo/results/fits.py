@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import multiprocessing
 import os
+import queue
 import signal
 import time
 import warnings
@@ -22,6 +23,7 @@ from bdl_demo.errors import UserError
 from bdl_demo.model.convergence import convergence_problem
 from bdl_demo.model.data import Dataset
 from bdl_demo.model.fit import Fit, FittedModel, curvature_bytes
+from bdl_demo.model.inference import POSTERIORS
 from bdl_demo.model.network import Network
 from bdl_demo.results.cache import Cache, key_of, library_versions, module_hashes
 from bdl_demo.settings.reading import Settings
@@ -32,6 +34,8 @@ FIT_MODULES = tuple(f"bdl_demo.model.{name}" for name in (
     "network", "task", "bayesian", "map_estimate", "inference", "laplace", "companions", "convergence",
     "predictive", "uncertainty", "data", "fit"))
 ONE_METHOD_KEYS = {"tau": "laplace", "dropout_rate": "dropout"}  # settings that only one method reads
+STEP_KEYS = ("learning_rate", "batch_size", "advi_iterations_scale")  # how the stochastic fits step: not the MAP
+ORDER = ("map", "advi", "ensemble", "dropout", "nuts", "laplace")  # within a model: what unlocks most, then longest
 
 
 class FitError(UserError):
@@ -49,6 +53,8 @@ class Job:
     profile: Profile
     seed: int
     key: str
+    after: str | None = None  # the key of the job whose MAP this one starts from
+    start: Fit | None = None  # … and that MAP's fit, given when the job is sent to run
 
     @property
     def name(self) -> str:
@@ -65,43 +71,57 @@ def fit_models(settings: Settings, data: dict[str, Dataset], quality: str, cache
     jobs = [job for model_id, model_data in data.items()
             for job in plan(settings.models[model_id], model_data, settings, quality)]
     fits = {job.key: None if force else _cached_fit(job, cache, log) for job in jobs}
-    todo = sorted((job for job in jobs if fits[job.key] is None), key=_work, reverse=True)  # largest first
+    todo = [job for job in jobs if fits[job.key] is None]
+    needed = {job.after for job in todo}
+    todo = sorted((job for job in todo if job.method != "map" or job.key in needed), key=_priority)
     for job in todo:
         log(f"fit {job.name}: fitting with {job.method.upper()} ({quality}) …")
-    for job, fit in run(todo, workers or os.cpu_count() or 1, progressbar, verbose, log):
+    for job, fit in run(todo, workers or os.cpu_count() or 1, progressbar, verbose, log, known=fits):
         if fit.curvature is not None:  # kept apart: only a new evaluation reads it
             cache.write("curvatures", job.key, curvature_bytes(fit.curvature))
         cache.write("fits", job.key, dataclasses.replace(fit, curvature=None).to_bytes())
         fits[job.key] = fit
         log(f"fit {job.name}: fitted in {fit.seconds:.1f} s")
     for job in jobs:
-        if problem := convergence_problem(fits[job.key]):
+        if job.method != "map" and (problem := convergence_problem(fits[job.key])):  # the MAP's: in each it starts
             log(f"warning: fit {job.name} is not converged: {problem}")
     return {job.model.id: FittedModel(job.model.id, job.model.title, job.network, job.data, fits[job.key],
                                       companions={other.method: fits[other.key] for other in jobs
-                                                  if other.model.id == job.model.id and other is not job})
+                                                  if other.model.id == job.model.id and other is not job
+                                                  and other.method != "map"})
             for job in jobs if job.method == job.model.method}
 
 
 def plan(model: ModelSettings, data: Dataset, settings: Settings, quality: str) -> list[Job]:
-    """The fits a model needs — its own method's, then its companions' — each keyed by everything
-    it depends on."""
+    """The fits a model needs — its MAP, which its posterior and ADVI start from (fitted once for
+    both), then its own method's and its companions' — each keyed by everything it depends on."""
     network = model.network(data.n_inputs, data.n_classes)
     profile = settings.profiles[quality]
-    jobs = []
-    for method in (model.method, *model.companions):
-        what = dataclasses.asdict(model) | {"id": None, "title": None, "inference": method}  # names refit nothing
-        what |= {key: None for key, only in ONE_METHOD_KEYS.items() if only != method}
-        key = key_of("fit", what, repr(network), data.fingerprint(), dataclasses.asdict(profile),
-                     settings.seed, module_hashes(*FIT_MODULES), library_versions())
-        jobs.append(Job(model, method, network, data, profile, settings.seed, key))
+    methods = (model.method, *model.companions)
+    jobs = [_job(model, "map", network, data, profile, settings)] if set(methods) & set(POSTERIORS) else []
+    for method in methods:
+        after = jobs[0].key if method in POSTERIORS else None
+        jobs.append(dataclasses.replace(_job(model, method, network, data, profile, settings), after=after))
     return jobs
 
 
-def _work(job: Job) -> int:
-    """A fit's size, to start the largest first so that no core is left with one at the end:
-    its parameters times its training rows."""
-    return job.network.n_parameters * len(job.data.y_train)
+def _job(model: ModelSettings, method: str, network: Network, data: Dataset, profile: Profile,
+         settings: Settings) -> Job:
+    """One fit, keyed by what it reads: the MAP by neither the profile nor how the others step."""
+    what = dataclasses.asdict(model) | {"id": None, "title": None, "inference": method}  # names refit nothing
+    what |= {key: None for key, only in ONE_METHOD_KEYS.items() if only != method}
+    if method == "map":
+        what |= dict.fromkeys(STEP_KEYS)
+    reads = dataclasses.asdict(profile) if method != "map" else None
+    key = key_of("fit", what, repr(network), data.fingerprint(), reads,
+                 settings.seed, module_hashes(*FIT_MODULES), library_versions())
+    return Job(model, method, network, data, profile, settings.seed, key)
+
+
+def _priority(job: Job) -> tuple:
+    """The largest models first, so that no core is left with one at the end (a fit's size: its
+    parameters times its training rows); within a model, ORDER."""
+    return -job.network.n_parameters * len(job.data.y_train), ORDER.index(job.method)
 
 
 def _cached_fit(job: Job, cache: Cache, log) -> Fit | None:
@@ -113,25 +133,57 @@ def _cached_fit(job: Job, cache: Cache, log) -> Fit | None:
 
 
 def run(jobs: list[Job], workers: int, progressbar: bool, verbose: bool,
-        log: Callable[[str], None] = print) -> Iterator[tuple[Job, Fit]]:
+        log: Callable[[str], None] = print, known: dict[str, Fit | None] | None = None) -> Iterator[tuple[Job, Fit]]:
     """Each job with its fit, as they finish: in this process for one job or one core, else in worker
-    processes (one per core, at most one per job, one BLAS thread each). Ctrl-C stops every worker."""
+    processes (one per core, at most one per job, one BLAS thread each). A job whose `after` is set
+    starts once that fit is made (or `known`), in the order of `jobs` among those ready. Ctrl-C
+    stops every worker."""
+    made = {key: fit for key, fit in (known or {}).items() if fit is not None}
+    waiting = list(jobs)
     if len(jobs) <= 1 or workers <= 1:
-        for job in jobs:
-            yield job, _fit(job, progressbar, verbose)
+        while waiting:
+            job = _with_start(_next_ready(waiting, made), made)
+            made[job.key] = _fit(job, progressbar, verbose)
+            yield job, made[job.key]
         return
     processes = min(workers, len(jobs))
     log(f"fits: {len(jobs)} in {processes} worker processes side by side")
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing shared but the job
+    finished = queue.SimpleQueue()
     with context.Pool(processes, initializer=_worker_ignores_ctrl_c) as pool:
         try:
-            for key, result in pool.imap_unordered(_fit_in_worker, [(job, verbose) for job in jobs]):
-                job = next(job for job in jobs if job.key == key)
+            running: dict[str, Job] = {}
+            while waiting or running:
+                while len(running) < processes and any(_ready(job, made) for job in waiting):
+                    job = _with_start(_next_ready(waiting, made), made)
+                    running[job.key] = job
+                    pool.apply_async(_fit_in_worker, ((job, verbose),), callback=finished.put,
+                                     error_callback=lambda error, key=job.key: finished.put((key, repr(error))))
+                if not running:
+                    raise RuntimeError(f"fits wait for a MAP that is not planned: {[job.name for job in waiting]}")
+                key, result = finished.get()
+                job = running.pop(key)
                 if isinstance(result, str):
                     raise FitError(f"fit {job.name} failed: {result}")
-                yield job, dataclasses.replace(Fit.from_bytes(result), cached=False)  # made just now
+                made[key] = dataclasses.replace(Fit.from_bytes(result), cached=False)  # made just now
+                yield job, made[key]
         finally:
             pool.terminate()  # on Ctrl-C or an error, stop the fits still running
+
+
+def _ready(job: Job, made: dict[str, Fit]) -> bool:
+    return job.after is None or job.after in made
+
+
+def _next_ready(waiting: list[Job], made: dict[str, Fit]) -> Job:
+    """The first job of `waiting` that can start, taken off the list."""
+    job = next(job for job in waiting if _ready(job, made))
+    waiting.remove(job)
+    return job
+
+
+def _with_start(job: Job, made: dict[str, Fit]) -> Job:
+    return dataclasses.replace(job, start=made[job.after]) if job.after else job
 
 
 def _worker_ignores_ctrl_c() -> None:
@@ -167,4 +219,4 @@ def _fit(job: Job, progressbar: bool, verbose: bool) -> Fit:
             advi_iterations=max(1, round(profile.advi_iterations * model.advi_iterations_scale)),
             learning_rate=model.learning_rate, batch_size=model.batch_size, seed=job.seed,
             key=job.key, tau=model.tau, dropout_rate=model.dropout_rate, ensemble_size=profile.ensemble_size,
-            progressbar=progressbar)
+            progressbar=progressbar, from_map=job.start)
