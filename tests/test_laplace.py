@@ -10,7 +10,7 @@ from scipy.stats import multivariate_normal
 from conftest import model_where
 
 from bdl_demo.model.exact import linear_posterior
-from bdl_demo.model.laplace import SWEEP, Laplace, _score_jacobians, flatten, ggn, laplace, unflatten
+from bdl_demo.model.laplace import SWEEP, Laplace, flatten, ggn, laplace, unflatten
 from bdl_demo.model.network import Layer, Network
 
 
@@ -77,6 +77,36 @@ def small_net(activation):
     return Network(3, 2, hidden=(Layer(4, activation), Layer(3, activation)), output="softmax")
 
 
+def autodiff_jacobian(net, theta, X):
+    """The scores before the output link and their Jacobian in θ, by PyTensor's autodiff of the
+    PyMC model's own activations: the reference the numpy passes are held to."""
+    import pytensor
+    import pytensor.tensor as pt
+    from pytensor.gradient import jacobian
+
+    from bdl_demo.model.bayesian import ACTIVATIONS
+
+    flat = pt.vector("theta")
+    params, Z = unflatten(net, flat), pt.constant(X)
+    for number, layer in enumerate(net.layers, start=1):
+        scores = Z @ params[f"W{number}"] + params[f"b{number}"]
+        Z = ACTIVATIONS[layer.activation](scores)
+    J = jacobian(scores.ravel(), flat).reshape((len(X), net.n_outputs, -1))
+    return pytensor.function([flat], [scores, J])(theta)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "identity"])
+def test_the_numpy_backward_pass_gives_autodiffs_jacobian(activation):
+    net = small_net(activation)
+    rng = np.random.default_rng(3)
+    at = {m.name: rng.normal(size=m.shape) for m in net.matrices()}
+    X = rng.normal(size=(7, 3))
+    scores, J = net.jacobian(at, X)
+    expected_scores, expected_J = autodiff_jacobian(net, flatten(net, at), X)
+    np.testing.assert_allclose(scores, expected_scores, rtol=1e-12)
+    np.testing.assert_allclose(J, expected_J, rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
 def test_linearised_network_is_the_first_order_taylor_expansion(activation):
     """Network.linearised (numpy, forward and tangent side by side) against PyTensor's Jacobians."""
@@ -89,7 +119,7 @@ def test_linearised_network_is_the_first_order_taylor_expansion(activation):
     steps = {name: 0.3 * rng.normal(size=(5, *value.shape)) for name, value in at.items()}
     params = {name: at[name] + steps[name] for name in at}
     theta = flatten(net, at)
-    scores, J = _score_jacobians(net)(theta, X)
+    scores, J = autodiff_jacobian(net, theta, X)
     d = np.stack([flatten(net, {k: v[s] for k, v in steps.items()}) for s in range(5)])
     expected = softmax(scores[None] + np.einsum("ncp,sp->snc", J, d))
     np.testing.assert_allclose(net.linearised(at, params, X), expected, rtol=1e-10, atol=1e-12)

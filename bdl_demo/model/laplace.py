@@ -2,8 +2,9 @@
 there allows, its prior chosen by the evidence, its predictions those of the linearised network.
 
 - Curvature: the generalised Gauss–Newton matrix (GGN) of the negative log-likelihood at the MAP,
-  over every weight and bias, from PyTensor's autodiff. Unlike a net's Hessian it is never
-  negative, so with the prior's precision added it is always a valid precision matrix.
+  over every weight and bias, from each example's Jacobian (`Network.jacobian`: numpy's backward
+  pass, held to PyTensor's autodiff by the tests; no graph to compile). Unlike a net's Hessian it
+  is never negative, so with the prior's precision added it is always a valid precision matrix.
 - Prior: every prior sd σ of the network divided by √τ. τ maximises the Laplace approximation of
   the log marginal likelihood (the evidence, MacKay 1992) — the default of laplace-torch and of
   "Laplace Redux" (Daxberger et al. 2021). In the eigenbasis of the GGN, in the prior's units, the
@@ -14,7 +15,6 @@ there allows, its prior chosen by the evidence, its predictions those of the lin
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -228,11 +228,10 @@ def ggn(net: Network, X: np.ndarray, y: np.ndarray, theta: np.ndarray) -> np.nda
     """Σₙ Jₙᵀ Λₙ Jₙ: Jₙ is the Jacobian of example n's output scores (before the output link) in
     every parameter, Λₙ the likelihood's curvature in those scores — 1/σ² for a Normal, p(1 − p)
     for a Bernoulli, diag(p) − ppᵀ for a Categorical."""
-    jacobians = _score_jacobians(net)
+    at = unflatten(net, theta)
     total = np.zeros((theta.size, theta.size))
     for start in range(0, len(X), CHUNK):
-        rows = slice(start, start + CHUNK)
-        scores, J = jacobians(theta, X[rows])  # (n, C), (n, C, P)
+        scores, J = net.jacobian(at, X[start:start + CHUNK])  # (n, C), (n, C, P)
         if net.likelihood == "normal":
             rooted = J / net.noise_sd
         elif net.likelihood == "bernoulli":
@@ -246,32 +245,6 @@ def ggn(net: Network, X: np.ndarray, y: np.ndarray, theta: np.ndarray) -> np.nda
         flat = rooted.reshape(-1, theta.size)
         total += flat.T @ flat
     return total
-
-
-@functools.lru_cache(maxsize=4)  # compiled once per network in a process
-def _score_jacobians(net: Network):
-    """A compiled function: (θ, X) → the output scores (n, C) and their Jacobians in θ (n, C, P).
-
-    Each pair of an example and an output reads its own copy of θ, so one backward pass gives
-    every row of every Jacobian at once: a graph that compiles in about a second, where one
-    backward pass per output took seven for the digits net."""
-    import pytensor
-    import pytensor.tensor as pt
-
-    from bdl_demo.model.bayesian import ACTIVATIONS as SYMBOLIC
-
-    theta, X = pt.vector("theta"), pt.matrix("X")
-    outputs, rows = net.n_outputs, X.shape[0] * net.n_outputs
-    copies = pt.alloc(theta, rows, theta.shape[0])  # row r: example r // C, output r % C
-    params = unflatten(net, copies)  # W: (rows, n_in, n_out), b: (rows, n_out)
-    Z = pt.repeat(X, outputs, axis=0)[:, None, :]
-    for number, layer in enumerate(net.layers, start=1):
-        scores = pt.matmul(Z, params[f"W{number}"]) + params[f"b{number}"][:, None, :]
-        Z = SYMBOLIC[layer.activation](scores) if number < len(net.layers) else scores
-    scores = scores[:, 0, :]
-    own = scores[pt.arange(rows), pt.arange(rows) % outputs]
-    J = pytensor.grad(own.sum(), copies).reshape((X.shape[0], outputs, theta.shape[0]))
-    return pytensor.function([theta, X], [scores[::outputs], J])
 
 
 def flatten(net: Network, params: dict) -> np.ndarray:

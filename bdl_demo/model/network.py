@@ -151,6 +151,26 @@ class Network:
         scores, moves = self.tangent(at, step, X)
         return ACTIVATIONS[self.output](scores + moves)
 
+    def jacobian(self, at: dict[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The scores f(x; at) before the output link, (n, C), and their Jacobian in every
+        parameter, (n, C, P) in the order of matrices(): the forward pass, then the backward pass
+        for all C outputs at once. A weight's column is its input times the backward signal."""
+        inputs, slopes, Z = [], [], X
+        for number, layer in enumerate(self.layers, start=1):
+            inputs.append(Z)
+            scores = Z @ at[f"W{number}"] + at[f"b{number}"]
+            if number < len(self.layers):
+                slopes.append(SLOPES[layer.activation](scores))
+                Z = ACTIVATIONS[layer.activation](scores)
+        signal = np.broadcast_to(np.eye(self.n_outputs), (len(X), self.n_outputs, self.n_outputs))
+        columns = []  # (W, b) of the last layer first: d scores / d (this layer's scores) is `signal`
+        for number in range(len(self.layers), 0, -1):
+            weights = np.einsum("ni,ncj->ncij", inputs[number - 1], signal).reshape(len(X), self.n_outputs, -1)
+            columns[:0] = [weights, signal]
+            if number > 1:
+                signal = (signal @ at[f"W{number}"].T) * slopes[number - 2][:, None, :]
+        return scores, np.concatenate(columns, axis=-1)
+
     def tangent(self, at: dict[str, np.ndarray], step: dict[str, np.ndarray], X: np.ndarray):
         """The scores f(x; at) before the output link, and J(x) · step: how they move along a step
         in the parameters (which may carry a leading axis of steps). Forward pass and its tangent

@@ -21,7 +21,8 @@ def evaluate_models(models: dict[str, FittedModel], cache: Cache, force: bool = 
     keys = {model_id: evaluation_key(model) for model_id, model in models.items()}
     found = {model_id: None if force else cache.load("evaluations", keys[model_id], Evaluation.from_bytes)
              for model_id in models}
-    todo = [model_id for model_id, evaluation in found.items() if evaluation is None]
+    todo = sorted((model_id for model_id, evaluation in found.items() if evaluation is None),  # largest first
+                  key=lambda model_id: -models[model_id].net.n_parameters * len(models[model_id].data.y_test))
     made = forked_map(lambda model: evaluate(with_curvature(model, cache)),
                       [models[model_id] for model_id in todo])
     for model_id, evaluation in zip(todo, made):
