@@ -239,3 +239,16 @@ def test_a_laplace_fits_curvature_is_kept_apart_and_made_again_if_lost(settings,
     assert again.fit.cached and (fit_cache / "curvatures" / deep.fit.key).is_file()
     assert [row["log_evidence"] for row in again.evaluation.numbers["prior_precision_sweep"]] == \
         pytest.approx([row["log_evidence"] for row in sweep], rel=1e-9)
+
+
+def test_the_baselines_are_kept_by_the_data_and_a_refit_does_not_recompute_them(settings, draft_models, fit_cache, monkeypatch):
+    """scikit-learn's logistic regression reads only the data: evaluating a new fit of the same data
+    takes the baselines from the cache (without importing scikit-learn for them)."""
+    from bdl_demo.model import evaluation
+    from bdl_demo.results import evaluations
+
+    classifier = model_where(draft_models, "multiclass net")
+    monkeypatch.setattr(evaluations, "baselines", lambda data: pytest.fail("the baselines were computed again"))
+    kept = evaluations.baselines_of(classifier.data, Cache(fit_cache))
+    assert kept == {key: classifier.evaluation.numbers[key] for key in ("baseline_accuracy", "baseline_accuracy_cv")}
+    assert kept == evaluation.baselines(classifier.data)

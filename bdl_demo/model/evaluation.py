@@ -12,10 +12,12 @@ import dataclasses
 import io
 import json
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from bdl_demo.model import uncertainty
+from bdl_demo.model.data import Dataset
 from bdl_demo.model.exact import compare_linear, linear_posterior, more_data
 from bdl_demo.model.fit import Fit, FittedModel
 from bdl_demo.model.laplace import SWEEP, Laplace, unflatten
@@ -59,8 +61,9 @@ class Evaluation:
             return cls(numbers=json.loads(str(stored["numbers"])), **fields)
 
 
-def evaluate(model: FittedModel) -> Evaluation:
-    """Held-out predictions of MAP and posterior and their scores, the plane map, the checks."""
+def evaluate(model: FittedModel, reference: Callable[[Dataset], dict] | None = None) -> Evaluation:
+    """Held-out predictions of MAP and posterior and their scores, the plane map, the checks;
+    `reference` gives a classifier's baselines (by default computed: `baselines`)."""
     net, fit, data = model.net, model.fit, model.data
     checks = {"map_posterior_corr": map_posterior_corr(net, fit.map, fit.draws)} | prior_kept(model)
     if net.hidden:
@@ -89,7 +92,7 @@ def evaluate(model: FittedModel) -> Evaluation:
     metrics |= {method: posterior_metrics(net, other, data, ood) for method, other in model.companions.items()}
     evaluation = Evaluation(mean, sd, point, numbers=checks | {
         "test_accuracy": accuracy(mean, data.y_test), "test_accuracy_map": accuracy(point, data.y_test),
-        "metrics": metrics, "ood_sets": {name: OOD_WHAT[name] for name in ood}} | baselines(data))
+        "metrics": metrics, "ood_sets": {name: OOD_WHAT[name] for name in ood}} | (reference or baselines)(data))
     if fit.curvature is not None:
         evaluation.numbers["prior_precision_sweep"] = prior_precision_sweep(net, fit, data, ood, metrics["posterior"])
     if model.on_a_plane:

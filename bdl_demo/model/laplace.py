@@ -193,14 +193,14 @@ def _held_out(y: np.ndarray, seed: int) -> np.ndarray:
 def predictive_nll(net: Network, map_estimate: dict, draws: dict | None, X: np.ndarray, y: np.ndarray) -> float:
     """Mean negative log predictive density of y: of the MAP alone when draws is None, else of the
     linearised network's draws (for a Normal likelihood, the mixture of their Normals)."""
-    from scipy.special import logsumexp
-    from scipy.stats import norm
-
     from bdl_demo.model.predictive import per_class
     from bdl_demo.model.uncertainty import nll
 
     out = net.forward(map_estimate, X)[None] if draws is None else net.linearised(map_estimate, draws, X)
     if net.likelihood == "normal":
+        from scipy.special import logsumexp
+        from scipy.stats import norm
+
         log_density = norm.logpdf(y, out[..., 0], net.noise_sd)
         return float(-(logsumexp(log_density, axis=0) - np.log(len(out))).mean())
     return nll(per_class(net, out.mean(axis=0)), y)
@@ -208,13 +208,13 @@ def predictive_nll(net: Network, map_estimate: dict, draws: dict | None, X: np.n
 
 def log_likelihood(net: Network, params: dict, X: np.ndarray, y: np.ndarray) -> float:
     """log p(y | X, θ) of the whole data set under the network's likelihood."""
-    from scipy.stats import norm
-
     from bdl_demo.model.predictive import per_class
     from bdl_demo.model.uncertainty import log_likelihoods
 
     out = net.forward(params, X)
     if net.likelihood == "normal":
+        from scipy.stats import norm  # imported only here: scipy.stats takes half a second to import
+
         return float(norm.logpdf(y, out[:, 0], net.noise_sd).sum())
     return float(log_likelihoods(per_class(net, out), y).sum())
 

@@ -84,9 +84,9 @@ def accuracy_rejection(p: np.ndarray, y: np.ndarray, uncertainty: np.ndarray, ke
 def auroc(inside: np.ndarray, outside: np.ndarray) -> float:
     """Probability that an outside input gets a higher score than an inside one (ties count half):
     1 when the uncertainty separates them perfectly, 0.5 when it does not at all. That is the
-    Mann–Whitney U statistic over the number of pairs (the same number as scikit-learn's
-    roc_auc_score, without importing scikit-learn for it)."""
-    from scipy.stats import mannwhitneyu
-
-    pairs = len(inside) * len(outside)
-    return float(mannwhitneyu(outside, inside, method="asymptotic").statistic / pairs)
+    Mann–Whitney U statistic over the number of pairs (scikit-learn's roc_auc_score), counted here
+    with a sorted copy of the inside scores."""
+    inside = np.sort(inside)
+    below = np.searchsorted(inside, outside, side="left")  # inside scores under each outside one
+    tied = np.searchsorted(inside, outside, side="right") - below
+    return float((below + tied / 2).sum() / (len(inside) * len(outside)))

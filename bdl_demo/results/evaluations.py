@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
-from bdl_demo.model.evaluation import Evaluation, evaluate
+from bdl_demo.model.data import Dataset
+from bdl_demo.model.evaluation import Evaluation, baselines, evaluate
 from bdl_demo.model.fit import FittedModel, curvature_bytes, curvature_from_bytes
-from bdl_demo.results.cache import Cache, key_of, module_hashes
+from bdl_demo.results.cache import Cache, key_of, library_versions, module_hashes
 from bdl_demo.results.parallel import forked_map
 from bdl_demo.stages import stage
 
@@ -23,12 +25,22 @@ def evaluate_models(models: dict[str, FittedModel], cache: Cache, force: bool = 
              for model_id in models}
     todo = sorted((model_id for model_id, evaluation in found.items() if evaluation is None),  # largest first
                   key=lambda model_id: -models[model_id].net.n_parameters * len(models[model_id].data.y_test))
-    made = forked_map(lambda model: evaluate(with_curvature(model, cache)),
+    made = forked_map(lambda model: evaluate(with_curvature(model, cache), lambda data: baselines_of(data, cache)),
                       [models[model_id] for model_id in todo])
     for model_id, evaluation in zip(todo, made):
         cache.write("evaluations", keys[model_id], evaluation.to_bytes())
         found[model_id] = evaluation
     return {model_id: dataclasses.replace(model, evaluation=found[model_id]) for model_id, model in models.items()}
+
+
+def baselines_of(data: Dataset, cache: Cache) -> dict:
+    """scikit-learn's logistic regression on a data set, cached by the data: a new fit of the same
+    data neither refits it nor imports scikit-learn."""
+    key = key_of("baselines", data.fingerprint(), module_hashes("bdl_demo.model.evaluation"),
+                 library_versions(("scikit-learn",)))
+    value, _ = cache.fetch("baselines", key, lambda: baselines(data), encode=lambda v: json.dumps(v).encode(),
+                           decode=json.loads)
+    return value
 
 
 def evaluation_key(model: FittedModel) -> str:
