@@ -230,7 +230,8 @@ def install_jupyter_cache(base: Path) -> Path | None:
         print(f"jupyter-cache could not be installed ({done.stderr.strip().splitlines()[-1:]}): "
               "its column stays empty", file=sys.stderr)
         return None
-    return venv / "bin" / "jcache"
+    own = venv / "bin" / "jcache"  # absent when the project's environment has jupyter-cache already
+    return own if own.exists() else Path(shutil.which("jcache") or own)
 
 
 ROWS = [("full", "full build, compile cache warm, result cache empty"),

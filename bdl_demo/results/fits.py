@@ -1,5 +1,6 @@
-"""Stage 3, the fits: every model's posterior and its companions' fits — from the cache when
-nothing they depend on changed, and fitted side by side (one process per core) when it did.
+"""Stage 3, the fits: every model's MAP, posterior and companions' fits — from the cache when
+nothing they depend on changed, and fitted side by side (one process per core) when it did; the
+posterior and ADVI start from the model's MAP, made once before them.
 
 A fit's key hashes its settings, network description, data, inference profile and seed, the
 source of the modules that compute it and the library versions. PyMC is imported only where a
@@ -82,8 +83,8 @@ def fit_models(settings: Settings, data: dict[str, Dataset], quality: str, cache
         cache.write("fits", job.key, dataclasses.replace(fit, curvature=None).to_bytes())
         fits[job.key] = fit
         log(f"fit {job.name}: fitted in {fit.seconds:.1f} s")
-    for job in jobs:
-        if job.method != "map" and (problem := convergence_problem(fits[job.key])):  # the MAP's: in each it starts
+    for job in (job for job in jobs if job.method != "map"):  # a MAP is judged in the fits that start from it
+        if problem := convergence_problem(fits[job.key]):
             log(f"warning: fit {job.name} is not converged: {problem}")
     return {job.model.id: FittedModel(job.model.id, job.model.title, job.network, job.data, fits[job.key],
                                       companions={other.method: fits[other.key] for other in jobs
