@@ -1,5 +1,6 @@
 """The one cache: unchanged keys load, a changed prior refits one model, damage is made again."""
 import dataclasses
+import shutil
 
 import numpy as np
 import pytest
@@ -225,10 +226,33 @@ def test_the_posterior_and_advi_start_from_one_map_fitted_once(settings, tmp_pat
         np.testing.assert_array_equal(fitted.companions["advi"].map[name], value)
 
 
-def test_a_laplace_fits_curvature_is_kept_apart_and_made_again_if_lost(settings, draft_models, fit_cache):
+def test_models_that_differ_only_in_what_a_fit_does_not_read_share_its_fits(settings, tmp_path, monkeypatch):
+    """τ is read by Laplace alone: a copy of a NUTS model with another τ has the same MAP, NUTS
+    and ADVI keys, so each of those fits is made once (in the worker processes) and both get it."""
+    jobs_run = []
+    run = fitting.run
+    monkeypatch.setattr(fitting, "run", lambda jobs, *args, **options: jobs_run.extend(jobs) or run(jobs, *args, **options))
+    linear = next(m for m in settings.models.values() if not m.hidden and m.method == "nuts")
+    twin = dataclasses.replace(linear, id="twin", tau=4.0)
+    both = dataclasses.replace(settings, models=settings.models | {"twin": twin})
+    fitted = fitted_models(both, "draft", [linear.id, "twin"], Cache(tmp_path), workers=2, log=lambda m: None)
+    assert sorted(job.method for job in jobs_run) == sorted(["map", "nuts", *linear.companions])
+    assert fitted["twin"].fit.key == fitted[linear.id].fit.key
+    for name, draws in fitted[linear.id].fit.draws.items():
+        np.testing.assert_array_equal(fitted["twin"].fit.draws[name], draws)
+
+
+def test_run_refuses_two_jobs_with_one_key():
+    job = fitting.Job(model=None, method="map", network=None, data=None, profile=None, seed=0, key="k")
+    with pytest.raises(ValueError, match="share a key"):
+        next(fitting.run([job, job], 2, False, False, log=lambda m: None))
+
+
+def test_a_laplace_fits_curvature_is_kept_apart_and_made_again_if_lost(settings, draft_models, fit_cache, tmp_path):
     """Builds that only load a fit never read its curvature (tens of MB); an evaluation that needs
     it and finds it gone computes it again at the same MAP, to the same sweep."""
     deep = next(m for m in draft_models.values() if m.fit.method == "laplace")
+    fit_cache = shutil.copytree(fit_cache, tmp_path / "cache")  # the session's cache stays as the other tests left it
     fit_entry = Fit.from_bytes(Cache(fit_cache).read("fits", deep.fit.key).payload)
     assert fit_entry.curvature is None and (fit_cache / "curvatures" / deep.fit.key).is_file()
     sweep = deep.evaluation.numbers["prior_precision_sweep"]

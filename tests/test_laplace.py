@@ -218,6 +218,26 @@ def test_each_deep_posterior_uses_the_evidence_maximum(draft_models):
             assert d["prior_sd"][m.name] == pytest.approx(model.net.prior_sd(m.name) / np.sqrt(d["tau"]))
 
 
+def test_a_curvature_computed_again_keeps_the_evidence_peak_on_the_tau_in_use(draft_models):
+    """An evaluation that computes the curvature again (in another process, with other BLAS
+    threads) gets the fit's up to round-off: the sweep still has one row at the τ the evidence
+    chose, marked as both the τ in use and the peak, not a second row a rounding error away."""
+    from bdl_demo.model.evaluation import ood_sets, prior_precision_sweep
+    from bdl_demo.model.inference import targets
+
+    model = min(deep_laplace_models(draft_models), key=lambda m: flatten(m.net, m.fit.map).size)
+    curvature = Laplace.at(model.net, model.data.X_train, targets(model.net, model.data.y_train),
+                           model.fit.map).to_arrays()
+    curvature["eigenvalues"] = curvature["eigenvalues"] * (1 + 1e-13)
+    fit = dataclasses.replace(model.fit, curvature=curvature)
+    tau = fit.diagnostics["tau"]
+    rows = prior_precision_sweep(model.net, fit, model.data, ood_sets(model.data),
+                                 model.evaluation.numbers["metrics"]["posterior"])
+    assert [row["tau"] for row in rows if row["evidence_peak"]] == [tau]
+    assert [row["tau"] for row in rows if row["chosen"]] == [tau]
+    assert len(rows) == len(set(SWEEP) | {tau})
+
+
 def test_weights_of_blank_pixels_keep_the_prior_sd(draft_models):
     """Pixels constant in the training set get no curvature: their weights' posterior sd is the
     prior's (the prior the evidence chose), exactly."""

@@ -136,9 +136,13 @@ def prior_precision_sweep(net: Network, fit: Fit, data, ood: dict, posterior: di
     """A Laplace posterior's trade-off, τ by τ from wide (10⁻²) to narrow (10³), at the τ it uses
     and at the evidence's peak: the evidence, and on held-out data the NLL, the ECE and how well
     the mutual information flags each out-of-distribution set. The same normal draws are scaled
-    for every τ; at the τ the fit uses, the numbers are its own (`posterior`, its metrics)."""
+    for every τ; at the τ the fit uses, the numbers are its own (`posterior`, its metrics). A τ
+    the fit chose by the evidence is the peak: solving for it again, on a curvature computed again
+    (in another process, with other BLAS threads), would move it by round-off into a row of its own."""
     approximation = Laplace.from_arrays(net, fit.curvature)
-    chosen, peak = fit.diagnostics["tau"], approximation.optimize_prior_precision()
+    chosen = fit.diagnostics["tau"]
+    by_evidence = fit.diagnostics.get("tau_chosen_by") == "evidence"
+    peak = chosen if by_evidence else approximation.optimize_prior_precision()
     rows = []
     for tau in sorted({*SWEEP, chosen, peak}):
         row = {"tau": tau, "chosen": tau == chosen, "evidence_peak": tau == peak,

@@ -22,7 +22,7 @@ from bdl_demo.model.task import kind_of
 class Fit:
     """MAP and posterior draws of every parameter array (W1, b1, …) of one model."""
 
-    method: str  # "nuts", "advi", "laplace", "dropout" or "ensemble"
+    method: str  # "map" (no draws), "nuts", "advi", "laplace", "dropout" or "ensemble"
     key: str
     map: dict[str, np.ndarray]
     draws: dict[str, np.ndarray]  # each (n_draws, *shape of the parameter)

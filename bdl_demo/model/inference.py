@@ -1,7 +1,8 @@
 """Find the point estimate (MAP) and the posterior of a network's Bayesian model with PyMC.
 
-Three ways to the posterior, each starting from the same MAP:
-- NUTS samples it (the reference, affordable for the small models);
+Three ways to the posterior, each shown beside the same MAP (found once, by L-BFGS):
+- NUTS samples it (the reference, affordable for the small models; its chains start where PyMC
+  starts them);
 - mean-field ADVI fits an independent Normal per parameter by optimisation, started at the MAP;
 - Laplace fits a Normal around the MAP from the curvature there (bdl_demo.model.laplace);
 and two cheaper stand-ins for it, MC dropout and a deep ensemble (bdl_demo.model.companions).
@@ -27,11 +28,12 @@ def infer(net: Network, data: Dataset, *, method: str, draws: int, tune: int, ch
           advi_iterations: int, learning_rate: float, batch_size: int, seed: int, key: str,
           tau: float | str = "evidence", dropout_rate: float = 0.1, ensemble_size: int = 5,
           progressbar: bool = False, from_map: Fit | None = None) -> Fit:
-    """The fit of one model: its MAP (method "map"), or its posterior by NUTS, ADVI or Laplace from
-    the MAP (`from_map`, else found here), or MC dropout's passes or an ensemble's members."""
+    """The fit of one model: its MAP (method "map"), or its posterior by NUTS, ADVI or Laplace with
+    the MAP (`from_map`, else found here), or MC dropout's passes or an ensemble's members. Its
+    seconds are what it cost, its MAP's included, whether that MAP was made now or before."""
     start = time.perf_counter()
     y = targets(net, data.y_train)
-    # Every posterior here starts from the MAP; the stand-ins train their own networks.
+    # Every posterior is shown with the MAP (ADVI and Laplace start from it); the stand-ins train their own nets.
     if from_map is not None:
         map_estimate, diagnostics = from_map.map, from_map.diagnostics
     elif method in POSTERIORS or method == "map":
@@ -63,7 +65,7 @@ def infer(net: Network, data: Dataset, *, method: str, draws: int, tune: int, ch
         from bdl_demo.model.companions import ensemble
 
         posterior, checks = ensemble(log_posterior(net, data), net, members=ensemble_size, seed=seed)
-    seconds = time.perf_counter() - start + (from_map.seconds if from_map else 0.0)  # a posterior's time counts its MAP
+    seconds = time.perf_counter() - start + (from_map.seconds if from_map else 0.0)
     return Fit(method, key, map_estimate, posterior, diagnostics | checks, seconds=seconds, cached=False,
                loss=loss, **exact)
 

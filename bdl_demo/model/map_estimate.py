@@ -1,6 +1,6 @@
 """The point estimate: the most probable parameters of a network's Bayesian model (its MAP).
 
-Every posterior in the deck starts from it, and the deep ensemble is several of them. The log
+Every posterior in the deck is shown with it, and the deep ensemble is several of them. The log
 posterior and its gradient are compiled once per model (one PyTensor function for both) and
 L-BFGS runs on it from as many starts as asked: an ensemble of five compiles once, not five times.
 """

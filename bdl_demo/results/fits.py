@@ -1,9 +1,10 @@
 """Stage 3, the fits: every model's MAP, posterior and companions' fits — from the cache when
 nothing they depend on changed, and fitted side by side (one process per core) when it did; the
-posterior and ADVI start from the model's MAP, made once before them.
+posterior and ADVI take the model's MAP from one fit, made once before them.
 
-A fit's key hashes its settings, network description, data, inference profile and seed, the
-source of the modules that compute it and the library versions. PyMC is imported only where a
+A fit's key hashes its settings, network description, data and seed, the inference profile (but
+not for the MAP, which no profile changes), the source of the modules that compute fits and the
+library versions. PyMC is imported only where a
 model really has to be fitted. Each fit is seeded on its own, so fitting in parallel gives the
 same numbers, bit for bit, as fitting one after another.
 """
@@ -54,7 +55,7 @@ class Job:
     profile: Profile
     seed: int
     key: str
-    after: str | None = None  # the key of the job whose MAP this one starts from
+    after: str | None = None  # the key of the job whose MAP this one takes
     start: Fit | None = None  # … and that MAP's fit, given when the job is sent to run
 
     @property
@@ -71,10 +72,15 @@ def fit_models(settings: Settings, data: dict[str, Dataset], quality: str, cache
     the fits not in the cache are made side by side."""
     jobs = [job for model_id, model_data in data.items()
             for job in plan(settings.models[model_id], model_data, settings, quality)]
-    fits = {job.key: None if force else _cached_fit(job, cache, log) for job in jobs}
-    todo = [job for job in jobs if fits[job.key] is None]
-    needed = {job.after for job in todo}
-    todo = sorted((job for job in todo if job.method != "map" or job.key in needed), key=_priority)
+    load = lambda job: None if force else _cached_fit(job, cache, log)  # noqa: E731
+    fits = {job.key: load(job) for job in jobs if job.method != "map"}
+    needed = {job.after for job in jobs if job.after and fits[job.key] is None}  # a MAP only if a fit needs it
+    fits |= {job.key: load(job) for job in jobs if job.key in needed}
+    todo = {}  # one job per key: models that differ only in what a fit does not read share it
+    for job in jobs:
+        if job.key in fits and fits[job.key] is None:
+            todo.setdefault(job.key, job)
+    todo = sorted(todo.values(), key=_priority)
     for job in todo:
         log(f"fit {job.name}: fitting with {job.method.upper()} ({quality}) …")
     for job, fit in run(todo, workers or os.cpu_count() or 1, progressbar, verbose, log, known=fits):
@@ -83,7 +89,7 @@ def fit_models(settings: Settings, data: dict[str, Dataset], quality: str, cache
         cache.write("fits", job.key, dataclasses.replace(fit, curvature=None).to_bytes())
         fits[job.key] = fit
         log(f"fit {job.name}: fitted in {fit.seconds:.1f} s")
-    for job in (job for job in jobs if job.method != "map"):  # a MAP is judged in the fits that start from it
+    for job in (job for job in jobs if job.method != "map"):  # a MAP is judged in the fits that take it
         if problem := convergence_problem(fits[job.key]):
             log(f"warning: fit {job.name} is not converged: {problem}")
     return {job.model.id: FittedModel(job.model.id, job.model.title, job.network, job.data, fits[job.key],
@@ -94,7 +100,7 @@ def fit_models(settings: Settings, data: dict[str, Dataset], quality: str, cache
 
 
 def plan(model: ModelSettings, data: Dataset, settings: Settings, quality: str) -> list[Job]:
-    """The fits a model needs — its MAP, which its posterior and ADVI start from (fitted once for
+    """The fits a model needs — its MAP, which its posterior and ADVI take (fitted once for
     both), then its own method's and its companions' — each keyed by everything it depends on."""
     network = model.network(data.n_inputs, data.n_classes)
     profile = settings.profiles[quality]
@@ -135,10 +141,12 @@ def _cached_fit(job: Job, cache: Cache, log) -> Fit | None:
 
 def run(jobs: list[Job], workers: int, progressbar: bool, verbose: bool,
         log: Callable[[str], None] = print, known: dict[str, Fit | None] | None = None) -> Iterator[tuple[Job, Fit]]:
-    """Each job with its fit, as they finish: in this process for one job or one core, else in worker
-    processes (one per core, at most one per job, one BLAS thread each). A job whose `after` is set
-    starts once that fit is made (or `known`), in the order of `jobs` among those ready. Ctrl-C
-    stops every worker."""
+    """Each job (no two with one key) with its fit, as they finish: in this process for one job or
+    one core, else in worker processes (one per core, at most one per job, one BLAS thread each).
+    A job whose `after` is set starts once that fit is made (or `known`), in the order of `jobs`
+    among those ready. Ctrl-C stops every worker."""
+    if len({job.key for job in jobs}) < len(jobs):
+        raise ValueError("two fit jobs share a key: run each key once and share its fit")
     made = {key: fit for key, fit in (known or {}).items() if fit is not None}
     waiting = list(jobs)
     if len(jobs) <= 1 or workers <= 1:
@@ -161,7 +169,7 @@ def run(jobs: list[Job], workers: int, progressbar: bool, verbose: bool,
                     pool.apply_async(_fit_in_worker, ((job, verbose),), callback=finished.put,
                                      error_callback=lambda error, key=job.key: finished.put((key, repr(error))))
                 if not running:
-                    raise RuntimeError(f"fits wait for a MAP that is not planned: {[job.name for job in waiting]}")
+                    raise _stuck(waiting)
                 key, result = finished.get()
                 job = running.pop(key)
                 if isinstance(result, str):
@@ -178,9 +186,15 @@ def _ready(job: Job, made: dict[str, Fit]) -> bool:
 
 def _next_ready(waiting: list[Job], made: dict[str, Fit]) -> Job:
     """The first job of `waiting` that can start, taken off the list."""
-    job = next(job for job in waiting if _ready(job, made))
+    job = next((job for job in waiting if _ready(job, made)), None)
+    if job is None:
+        raise _stuck(waiting)
     waiting.remove(job)
     return job
+
+
+def _stuck(waiting: list[Job]) -> RuntimeError:
+    return RuntimeError(f"fits wait for a MAP that is not planned: {[job.name for job in waiting]}")
 
 
 def _with_start(job: Job, made: dict[str, Fit]) -> Job:
