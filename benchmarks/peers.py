@@ -155,11 +155,16 @@ def main() -> int:
         shutil.rmtree(base, ignore_errors=True)
 
 
+def make_notebooks(peers: Path, folder: Path) -> Path:
+    """The peers' notebooks, written into `folder` by their own make_notebooks.py."""
+    folder.mkdir()
+    shutil.copy(peers / "make_notebooks.py", folder)
+    subprocess.run([sys.executable, "make_notebooks.py"], cwd=folder, check=True, capture_output=True)
+    return folder
+
+
 def run(args, base: Path) -> int:
-    notebooks = base / "notebooks"
-    notebooks.mkdir()
-    shutil.copy(args.peers / "make_notebooks.py", notebooks)
-    subprocess.run([sys.executable, "make_notebooks.py"], cwd=notebooks, check=True, capture_output=True)
+    notebooks = make_notebooks(args.peers, base / "notebooks")
     jcache_bin = install_jupyter_cache(base)
     warm = base / "pytensor-warm"
     print("warming the compile cache …", file=sys.stderr)
